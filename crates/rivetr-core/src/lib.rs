@@ -1,0 +1,26 @@
+//! # rivetr-core
+//!
+//! The heart of [Rivetr](https://github.com/rivetr/rivetr), a self-hosted PaaS
+//! built as a Rust library: the domain model, validated input types, the
+//! plug-in traits, the deploy engine, in-memory implementations of every
+//! trait, and the conformance test kit.
+#![doc = include_str!("../README.md")]
+
+pub mod access;
+pub mod builder;
+pub mod engine;
+pub mod error;
+pub mod id;
+pub mod input;
+pub mod log_sink;
+pub mod memory;
+pub mod model;
+pub mod notifier;
+pub mod route;
+pub mod runtime;
+pub mod source;
+pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+pub use error::{Error, ErrorKind, Result};
