@@ -21,6 +21,6 @@ pub use builder::{BuilderOp, MemoryBuilder};
 pub use faults::{Faults, Stall};
 pub use notifier::{MemoryNotifier, NotifierOp};
 pub use route::{InFlight, MemoryRouteTable, RouteOp};
-pub use runtime::{MemoryRuntime, RuntimeOp};
+pub use runtime::{ImageBehavior, MemoryRuntime, RuntimeOp};
 pub use source::{MemorySource, SourceOp};
 pub use store::MemoryStore;

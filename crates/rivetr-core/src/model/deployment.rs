@@ -163,6 +163,8 @@ impl DeploymentStatus {
     /// assert!(Building.can_transition_to(Failed));
     /// assert!(!Failed.can_transition_to(Live));
     /// assert!(!Queued.can_transition_to(Live));
+    /// // A live deployment may be "moved" to live to update its containers.
+    /// assert!(Live.can_transition_to(Live));
     /// ```
     #[must_use]
     pub fn can_transition_to(self, next: DeploymentStatus) -> bool {
@@ -175,6 +177,8 @@ impl DeploymentStatus {
             (Checking, Switching | Failed | Cancelled) => true,
             (Switching, Live | Failed | Cancelled) => true,
             (Live, Replaced | RolledBack) => true,
+            // Refreshing a live deployment's containers (restart, restore).
+            (Live, Live) => true,
             // An automatic rollback puts the replaced deployment back.
             (Replaced, Live) => true,
             _ => false,

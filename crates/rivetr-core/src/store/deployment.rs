@@ -40,7 +40,12 @@ pub trait DeploymentRepo {
     /// - Current status is not `from`, or the status machine forbids
     ///   `from → update.status`: `Conflict`, nothing changes.
     /// - Leaving `Queued` sets `started_at`; reaching `Live` or a terminal
-    ///   status sets `finished_at`.
+    ///   status sets `finished_at` (a `Live → Live` update, which refreshes
+    ///   the containers, keeps it).
+    /// - At most one deployment per app is `Live`: when another deployment
+    ///   of the app reaches `Live`, a deployment that was live becomes
+    ///   `Replaced` in the same atomic write (reason "replaced by deployment
+    ///   #n").
     async fn transition_deployment(
         &self,
         scope: &Scope,

@@ -1,0 +1,45 @@
+//! Engine-wide settings.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Settings of the deploy engine that are not per app.
+///
+/// Per-app rollout settings (watch window, drain, stop grace) live in each
+/// app's [`DeployPolicy`](crate::model::DeployPolicy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// The runtime network every app container joins.
+    pub network: String,
+    /// Where source trees are fetched and built; one sub-directory per
+    /// deployment, removed when its build ends.
+    pub work_dir: PathBuf,
+    /// Repository prefix of images the engine builds
+    /// (`<prefix>/app-<app id>:<deployment number>`).
+    pub image_repository: String,
+    /// How often the new version is probed during its watch window.
+    pub watch_interval: Duration,
+    /// Consecutive failed probes in the watch window that trigger an
+    /// automatic rollback (a container that exits triggers it at once).
+    pub watch_failures: u32,
+    /// Capacity of the event channel; slow subscribers lose the oldest
+    /// events (and are told so by `broadcast`).
+    pub event_capacity: usize,
+    /// How long to wait for a deployment's log writer to flush when the
+    /// deployment ends.
+    pub log_flush_timeout: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            network: "rivetr".to_owned(),
+            work_dir: std::env::temp_dir().join("rivetr-work"),
+            image_repository: "rivetr".to_owned(),
+            watch_interval: Duration::from_secs(1),
+            watch_failures: 3,
+            event_capacity: 1024,
+            log_flush_timeout: Duration::from_secs(10),
+        }
+    }
+}

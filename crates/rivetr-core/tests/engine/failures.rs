@@ -1,0 +1,95 @@
+//! Failures before the switch leave the old version serving.
+
+use rivetr_core::model::DeploymentStatus::*;
+use rivetr_core::model::NotificationLevel;
+
+use crate::{Harness, V1, container_ids, upstreams};
+
+#[tokio::test]
+async fn build_failure_keeps_the_old_version_live_and_routed() {
+    let h = Harness::new().await;
+    let v1 = h.ship(V1).await;
+    assert_eq!(v1.status, Live);
+
+    let broken = h.ship("FROM scratch\nRUN exit 3\n").await;
+    assert_eq!(broken.status, Failed);
+    let reason = broken.reason.clone().unwrap_or_default();
+    assert!(reason.contains("build failed"), "the reason says what failed: {reason}");
+    assert!(broken.image.is_none());
+
+    let v1_now = h.get(v1.id).await;
+    assert_eq!(v1_now.status, Live, "the old version stays live");
+    assert_eq!(h.routed(), upstreams(&v1), "and keeps its traffic");
+    assert_eq!(h.container_ids(), container_ids(&v1));
+    let text = h.log_text(broken.id).await;
+    assert!(text.contains("RUN exit 3"), "the log shows the failing step:\n{text}");
+    assert!(text.contains("Deployment failed"), "{text}");
+
+    h.world.notifier.wait_for(2).await;
+    let failure = h
+        .world
+        .notifier
+        .sent()
+        .into_iter()
+        .find(|n| n.deployment_id == Some(broken.id))
+        .expect("a failure is notified");
+    assert_eq!(failure.level, NotificationLevel::Failure);
+}
+
+#[tokio::test]
+async fn failed_health_check_means_no_switch_and_the_new_container_removed() {
+    let h = Harness::new().await;
+    let v1 = h.ship(V1).await;
+
+    h.push("FROM scratch\nLABEL health=unhealthy\n");
+    let d = h.deploy().await;
+    let failed = h.settle(d.id).await;
+    assert_eq!(failed.status, Failed);
+    let reason = failed.reason.clone().unwrap_or_default();
+    assert!(reason.contains("health check"), "{reason}");
+    assert_eq!(failed.containers.len(), 1, "the deployment recorded its container");
+
+    assert_eq!(h.routed(), upstreams(&v1), "traffic never moved");
+    assert_eq!(h.get(v1.id).await.status, Live);
+    assert_eq!(
+        h.container_ids(),
+        container_ids(&v1),
+        "the unhealthy container is gone"
+    );
+}
+
+#[tokio::test]
+async fn a_first_deploy_that_fails_leaves_nothing_behind() {
+    let h = Harness::new().await;
+    let failed = h.ship("FROM scratch\nLABEL health=unhealthy\n").await;
+    assert_eq!(failed.status, Failed);
+    assert!(h.routed().is_empty());
+    assert!(h.container_ids().is_empty());
+}
+
+#[tokio::test]
+async fn a_runtime_error_fails_the_deployment_with_its_reason() {
+    use rivetr_core::Error;
+    use rivetr_core::memory::RuntimeOp;
+    let h = Harness::new().await;
+    let v1 = h.ship(V1).await;
+    h.world
+        .runtime
+        .faults()
+        .fail_next(RuntimeOp::CreateContainer, Error::unavailable("docker daemon is not answering"));
+    let failed = h.ship(V1).await;
+    assert_eq!(failed.status, Failed);
+    assert!(failed.reason.unwrap_or_default().contains("docker daemon is not answering"));
+    assert_eq!(h.routed(), upstreams(&v1));
+}
+
+#[tokio::test]
+async fn missing_source_fails_clearly() {
+    let h = Harness::new().await;
+    // Nothing pushed: the branch does not exist.
+    let d = h.deploy().await;
+    let failed = h.settle(d.id).await;
+    assert_eq!(failed.status, Failed);
+    let reason = failed.reason.unwrap_or_default();
+    assert!(reason.contains("main"), "the reason names what is missing: {reason}");
+}

@@ -1,0 +1,352 @@
+//! Scenario tests of the deploy engine over the in-memory parts.
+//!
+//! Each test builds a [`Harness`]: a team, a project, an app built from a
+//! git repository held by the in-memory source, one domain, and an engine.
+//! The in-memory builder reads the Dockerfile: `RUN exit N` fails the build,
+//! `LABEL health=unhealthy` makes containers never healthy,
+//! `LABEL crash-after-probes=N` makes them crash after N probes.
+
+mod cancel;
+mod concurrency;
+mod crash;
+mod failures;
+mod happy;
+mod rollback;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rivetr_core::access::Scope;
+use rivetr_core::engine::{Engine, EngineConfig};
+use rivetr_core::id::DeploymentId;
+use rivetr_core::input::{DomainName, GitRef, GitUrl};
+use rivetr_core::memory::{
+    MemoryBuilder, MemoryNotifier, MemoryRouteTable, MemoryRuntime, MemorySource, MemoryStore,
+};
+use rivetr_core::model::{
+    App, AppSpec, CommitInfo, Deployment, DeploymentStatus, Event, HealthCheck, LogLine, NewApp,
+    NewDomain, NewProject, NewUser, Role, Trigger,
+};
+use rivetr_core::route::{RouteTable, Upstream};
+use rivetr_core::store::{AppRepo, DomainRepo, LogRepo, ProjectRepo, TeamRepo, UserRepo};
+use tokio::sync::broadcast;
+
+pub const HOST: &str = "web.example.com";
+
+/// The parts that outlive an engine (a restart keeps them, except the route
+/// table, which lives in the proxy process).
+#[derive(Clone)]
+pub struct World {
+    pub store: MemoryStore,
+    pub runtime: MemoryRuntime,
+    pub source: MemorySource,
+    pub notifier: MemoryNotifier,
+    pub builder: Arc<MemoryBuilder>,
+}
+
+pub struct Harness {
+    pub world: World,
+    pub routes: MemoryRouteTable,
+    pub engine: Engine,
+    /// The app's owner, acting in its team.
+    pub scope: Scope,
+    pub app: App,
+    pub url: GitUrl,
+    pub branch: GitRef,
+}
+
+pub fn test_config(work_dir: &std::path::Path) -> EngineConfig {
+    EngineConfig {
+        work_dir: work_dir.to_path_buf(),
+        watch_interval: Duration::from_millis(20),
+        ..EngineConfig::default()
+    }
+}
+
+impl World {
+    pub fn new() -> Self {
+        let runtime = MemoryRuntime::new();
+        Self {
+            builder: Arc::new(MemoryBuilder::new(runtime.clone())),
+            store: MemoryStore::new(),
+            source: MemorySource::new(),
+            notifier: MemoryNotifier::new(),
+            runtime,
+        }
+    }
+
+    /// Start an engine over these parts and `routes`.
+    pub async fn engine(&self, routes: &MemoryRouteTable) -> Engine {
+        let work_dir = std::env::temp_dir().join(format!("rivetr-engine-test-{}", DeploymentId::new()));
+        Engine::builder(
+            Arc::new(self.store.clone()),
+            Arc::new(self.runtime.clone()),
+            Arc::new(routes.clone()),
+        )
+        .source(Arc::new(self.source.clone()))
+        .builder(self.builder.clone())
+        .notifier(Arc::new(self.notifier.clone()))
+        .config(test_config(&work_dir))
+        .start()
+        .await
+        .expect("engine starts")
+    }
+}
+
+impl Harness {
+    /// A fresh world with one app, and a running engine.
+    pub async fn new() -> Self {
+        let world = World::new();
+        let routes = MemoryRouteTable::new();
+        let (scope, app, url, branch) = seed(&world.store).await;
+        let engine = world.engine(&routes).await;
+        Self {
+            world,
+            routes,
+            engine,
+            scope,
+            app,
+            url,
+            branch,
+        }
+    }
+
+    /// Commit `dockerfile` to the app's branch.
+    pub fn push(&self, dockerfile: &str) -> CommitInfo {
+        self.world.source.insert_git(
+            &self.url,
+            &self.branch,
+            [
+                ("Dockerfile".to_owned(), dockerfile.as_bytes().to_vec()),
+                ("index.html".to_owned(), b"<h1>hello</h1>".to_vec()),
+            ],
+        )
+    }
+
+    /// Change the app's spec in the store.
+    pub async fn update_spec(&mut self, change: impl FnOnce(&mut AppSpec)) {
+        let mut spec = self.app.spec.clone();
+        change(&mut spec);
+        self.app = self
+            .world
+            .store
+            .update_app_spec(&self.scope, self.app.id, spec)
+            .await
+            .expect("spec updates");
+    }
+
+    pub async fn deploy(&self) -> Deployment {
+        let d = self
+            .engine
+            .deploy(&self.scope, self.app.id, Trigger::Manual)
+            .await
+            .expect("deploy is accepted");
+        assert_eq!(d.status, DeploymentStatus::Queued, "deploy returns a queued deployment at once");
+        d
+    }
+
+    /// Wait until the deployment is live or finished and the app's worker
+    /// is idle (watch window over), then return it.
+    pub async fn settle(&self, id: DeploymentId) -> Deployment {
+        tokio::time::timeout(Duration::from_secs(20), async {
+            self.engine
+                .wait_for(&self.scope, id, |d| {
+                    d.status == DeploymentStatus::Live || d.status.is_terminal()
+                })
+                .await
+                .expect("deployment is readable");
+            self.engine.wait_idle(self.app.id).await;
+        })
+        .await
+        .expect("deployment settles within 20s");
+        self.get(id).await
+    }
+
+    /// Wait until the deployment reaches `status`.
+    pub async fn reach(&self, id: DeploymentId, status: DeploymentStatus) -> Deployment {
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            self.engine.wait_for(&self.scope, id, |d| d.status == status),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("deployment did not reach {status} within 20s"))
+        .expect("deployment is readable")
+    }
+
+    pub async fn get(&self, id: DeploymentId) -> Deployment {
+        use rivetr_core::store::DeploymentRepo;
+        self.world
+            .store
+            .get_deployment(&self.scope, id)
+            .await
+            .expect("deployment is readable")
+    }
+
+    /// Deploy `dockerfile` and wait for the outcome.
+    pub async fn ship(&self, dockerfile: &str) -> Deployment {
+        self.push(dockerfile);
+        let d = self.deploy().await;
+        self.settle(d.id).await
+    }
+
+    pub async fn logs(&self, id: DeploymentId) -> Vec<LogLine> {
+        self.world
+            .store
+            .read_logs(&self.scope, id, 0, 10_000)
+            .await
+            .expect("logs are readable")
+    }
+
+    pub async fn log_text(&self, id: DeploymentId) -> String {
+        self.logs(id)
+            .await
+            .into_iter()
+            .map(|l| l.text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Upstreams the route table sends the app's host to.
+    pub fn routed(&self) -> Vec<Upstream> {
+        routed(&self.routes)
+    }
+
+    /// Ids of the containers the runtime holds.
+    pub fn container_ids(&self) -> Vec<String> {
+        let mut ids: Vec<_> = self
+            .world
+            .runtime
+            .containers()
+            .into_iter()
+            .map(|c| c.id.to_string())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+pub fn routed(routes: &MemoryRouteTable) -> Vec<Upstream> {
+    let host: DomainName = HOST.parse().expect("valid host");
+    routes.resolve(&host).map(|r| r.upstreams).unwrap_or_default()
+}
+
+pub fn upstreams(d: &Deployment) -> Vec<Upstream> {
+    d.containers
+        .iter()
+        .filter_map(|c| c.address.map(|addr| Upstream { addr }))
+        .collect()
+}
+
+pub fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+pub fn container_ids(d: &Deployment) -> Vec<String> {
+    sorted(d.containers.iter().map(|c| c.id.to_string()).collect())
+}
+
+/// Statuses of `id` seen on `events` until it goes live or finishes.
+pub async fn statuses(
+    events: &mut broadcast::Receiver<Event>,
+    id: DeploymentId,
+) -> Vec<DeploymentStatus> {
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Ok(Event::DeploymentChanged {
+                deployment_id,
+                status,
+                ..
+            }) = events.recv().await
+                && deployment_id == id
+            {
+                seen.push(status);
+                if status == DeploymentStatus::Live || status.is_terminal() {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the deployment finishes within 20s");
+    seen
+}
+
+/// Create an owner, a team, a project, an app and its domain.
+pub async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
+    let system = Scope::system();
+    let owner = store
+        .create_user(
+            &system,
+            NewUser {
+                email: "owner@example.com".parse().unwrap(),
+                name: "Owner".parse().unwrap(),
+                instance_admin: false,
+            },
+        )
+        .await
+        .unwrap();
+    let team = store
+        .create_team(&system, "Acme".parse().unwrap(), owner.id)
+        .await
+        .unwrap();
+    let scope = store.scope_for(owner.id, team.id).await.unwrap();
+    assert_eq!(scope.role(), Some(Role::Owner));
+    let project = store
+        .create_project(
+            &scope,
+            NewProject {
+                team_id: team.id,
+                name: "Shop".parse().unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let env = store
+        .list_environments(&scope, project.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let url: GitUrl = "https://git.example.com/acme/web.git".parse().unwrap();
+    let branch: GitRef = "main".parse().unwrap();
+    let mut spec = AppSpec::from_git(url.clone(), branch.clone());
+    spec.run.port = Some("8080".parse().unwrap());
+    spec.run.health_check = Some(HealthCheck {
+        interval: Duration::from_millis(10),
+        deadline: Duration::from_millis(500),
+        ..HealthCheck::tcp()
+    });
+    spec.deploy.watch_window = Duration::ZERO;
+    spec.deploy.drain_timeout = Duration::from_secs(5);
+    spec.deploy.stop_grace = Duration::from_millis(100);
+    let app = store
+        .create_app(
+            &scope,
+            NewApp {
+                environment_id: env.id,
+                name: "web".parse().unwrap(),
+                spec,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_domain(
+            &scope,
+            NewDomain {
+                app_id: app.id,
+                host: HOST.parse().unwrap(),
+                force_https: false,
+                redirect_to: None,
+                basic_auth: None,
+            },
+        )
+        .await
+        .unwrap();
+    (scope, app, url, branch)
+}
+
+pub const V1: &str = "FROM scratch\nLABEL log=v1\nCOPY index.html /\n";
+pub const V2: &str = "FROM scratch\nLABEL log=v2\nCOPY index.html /\n";
+pub const V3: &str = "FROM scratch\nLABEL log=v3\nCOPY index.html /\n";
