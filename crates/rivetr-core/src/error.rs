@@ -71,7 +71,7 @@ impl fmt::Display for ErrorKind {
 /// let err = Error::not_found("app web");
 /// assert_eq!(err.kind(), ErrorKind::NotFound);
 /// assert!(!err.is_retryable());
-/// assert_eq!(err.to_string(), "not found: app web");
+/// assert_eq!(err.to_string(), "not_found: app web");
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[error("{kind}: {message}")]

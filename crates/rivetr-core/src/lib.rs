@@ -1,9 +1,3 @@
-//! # rivetr-core
-//!
-//! The heart of [Rivetr](https://github.com/rivetr/rivetr), a self-hosted PaaS
-//! built as a Rust library: the domain model, validated input types, the
-//! plug-in traits, the deploy engine, in-memory implementations of every
-//! trait, and the conformance test kit.
 #![doc = include_str!("../README.md")]
 
 pub mod access;

@@ -1,4 +1,9 @@
 //! Property tests of the validated input types.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 
 use std::fmt::Debug;
 use std::path::{Component, Path};

@@ -133,7 +133,8 @@ pub(crate) async fn address_of(
         Some(addr) => Ok(Some(addr)),
         None if info.state != ContainerState::Running => Err(Error::unavailable(format!(
             "container {id} stopped right after it started (exit code {})",
-            info.exit_code.map_or_else(|| "unknown".to_owned(), |c| c.to_string())
+            info.exit_code
+                .map_or_else(|| "unknown".to_owned(), |c| c.to_string())
         ))
         .with_retryable(false)),
         None => Err(Error::internal(format!(
@@ -147,7 +148,10 @@ pub(crate) async fn address_of(
 pub(crate) async fn remove_all(inner: &Inner, containers: &[RunningContainer], log: &LogSink) {
     for container in containers {
         if let Err(err) = inner.parts.runtime.remove_container(&container.id).await {
-            log.info(&format!("Could not remove container {}: {err}", container.id));
+            log.info(&format!(
+                "Could not remove container {}: {err}",
+                container.id
+            ));
             tracing::warn!(container = %container.id, error = %err, "cannot remove container");
         }
     }
@@ -161,7 +165,12 @@ pub(crate) async fn stop_all(
     log: &LogSink,
 ) {
     for container in containers {
-        if let Err(err) = inner.parts.runtime.stop_container(&container.id, grace).await {
+        if let Err(err) = inner
+            .parts
+            .runtime
+            .stop_container(&container.id, grace)
+            .await
+        {
             log.info(&format!("Could not stop container {}: {err}", container.id));
             tracing::warn!(container = %container.id, error = %err, "cannot stop container");
         }

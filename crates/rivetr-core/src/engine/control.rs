@@ -6,7 +6,9 @@ use super::{Engine, lock, workers};
 use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::id::{AppId, DeploymentId};
-use crate::model::{Action, Deployment, DeploymentStatus, DeploymentUpdate, Event, NewDeployment, Page, Trigger};
+use crate::model::{
+    Action, Deployment, DeploymentStatus, DeploymentUpdate, Event, NewDeployment, Page, Trigger,
+};
 
 impl Engine {
     /// Queue a deployment of `app` and return it at once, `Queued`; the

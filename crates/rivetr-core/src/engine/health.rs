@@ -74,7 +74,7 @@ async fn wait_healthy(
             HealthStatus::Unhealthy(reason) => reason,
         };
         // First failure, then every tenth: enough to follow, not a flood.
-        if attempts == 1 || attempts % 10 == 0 {
+        if attempts == 1 || attempts.is_multiple_of(10) {
             log.info(&format!(
                 "Container {} is not healthy yet (attempt {attempts}): {reason}",
                 container.id

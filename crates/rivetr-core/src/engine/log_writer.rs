@@ -25,11 +25,7 @@ impl LogWriter {
     /// Start writing the log of `deployment`.
     pub(crate) fn spawn(inner: &Arc<Inner>, deployment: &Deployment) -> Self {
         let (sink, rx) = LogSink::channel(DeploymentStatus::Queued);
-        let task = tokio::spawn(write_lines(
-            Arc::clone(inner),
-            deployment.clone(),
-            rx,
-        ));
+        let task = tokio::spawn(write_lines(Arc::clone(inner), deployment.clone(), rx));
         Self { sink, task }
     }
 

@@ -125,12 +125,6 @@ impl Run {
         }
     }
 
-    fn app(&self) -> Result<&App> {
-        self.app
-            .as_ref()
-            .ok_or_else(|| Error::internal("app not loaded"))
-    }
-
     /// Every step up to and including the switch. Returns the deployment
     /// that was live before, if any.
     async fn execute(&mut self) -> Result<Option<Deployment>> {
@@ -169,8 +163,10 @@ impl Run {
             .await;
         self.started = started;
         result?;
-        self.advance(DeploymentUpdate::to(DeploymentStatus::Checking).containers(self.started.clone()))
-            .await?;
+        self.advance(
+            DeploymentUpdate::to(DeploymentStatus::Checking).containers(self.started.clone()),
+        )
+        .await?;
 
         // Checking.
         let check = health::effective_check(&app.spec.run);
@@ -198,16 +194,17 @@ impl Run {
         if let Some(previous) = &previous {
             self.retire(previous).await;
         }
-        self.sink().info(&format!(
-            "Deployment #{} is live",
-            self.deployment.number
-        ));
+        self.sink()
+            .info(&format!("Deployment #{} is live", self.deployment.number));
         self.inner.notify(&Notification {
             team_id: app.team_id,
             app_id: Some(app.id),
             deployment_id: Some(self.deployment.id),
             level: NotificationLevel::Success,
-            title: format!("{} deployment #{} is live", app.name, self.deployment.number),
+            title: format!(
+                "{} deployment #{} is live",
+                app.name, self.deployment.number
+            ),
             body: app.spec.source.describe(),
         });
         Ok(previous)
@@ -271,27 +268,42 @@ impl Run {
                     source.describe()
                 ))
             })?;
-        let workdir = WorkDir::create(self.inner.config.work_dir.join(self.deployment.id.to_string())).await?;
+        let workdir = WorkDir::create(
+            self.inner
+                .config
+                .work_dir
+                .join(self.deployment.id.to_string()),
+        )
+        .await?;
         let log = self.sink();
         let tree = self
             .step(fetcher.fetch(source, workdir.path(), &log))
             .await?;
         let mut update = DeploymentUpdate::to(DeploymentStatus::Building);
         if let Some(commit) = tree.commit.clone() {
-            log.info(&format!("Fetched commit {} ({})", commit.sha, commit.summary));
+            log.info(&format!(
+                "Fetched commit {} ({})",
+                commit.sha, commit.summary
+            ));
             update = update.commit(commit);
         }
         self.advance(update).await?;
 
-        let image = containers::image_for(&self.inner.config.image_repository, app, &self.deployment)?;
+        let image =
+            containers::image_for(&self.inner.config.image_repository, app, &self.deployment)?;
         let log = self.sink();
-        let builder = self.step(choose_builder(&self.inner.parts.builders, &tree, app, &log)).await?;
+        let builder = self
+            .step(choose_builder(&self.inner.parts.builders, &tree, app, &log))
+            .await?;
         let request = BuildRequest {
             tree,
             spec: app.spec.build.clone(),
             image: image.clone(),
         };
-        log.info(&format!("Building {image} with the {} builder", builder.kind().as_str()));
+        log.info(&format!(
+            "Building {image} with the {} builder",
+            builder.kind().as_str()
+        ));
         let built = self.step(builder.build(&request, &log)).await?;
         drop(workdir);
         self.advance(DeploymentUpdate::to(DeploymentStatus::Starting).image(built.image.clone()))
@@ -340,7 +352,9 @@ impl Run {
             }
             Err(err) if err.kind() == ErrorKind::Cancelled => {
                 let back = previous.map_or_else(Vec::new, |p| routes::upstreams_of(&p.containers));
-                log.info("Cancelled during the switch: pointing traffic back at the previous version");
+                log.info(
+                    "Cancelled during the switch: pointing traffic back at the previous version",
+                );
                 let revert = SwitchOptions {
                     health_check: None,
                     drain_timeout: app.spec.deploy.drain_timeout,
@@ -370,24 +384,36 @@ impl Run {
                 &self.scope,
                 previous.id,
                 DeploymentStatus::Live,
-                DeploymentUpdate::to(DeploymentStatus::Replaced)
-                    .reason(format!("replaced by deployment #{}", self.deployment.number)),
+                DeploymentUpdate::to(DeploymentStatus::Replaced).reason(format!(
+                    "replaced by deployment #{}",
+                    self.deployment.number
+                )),
             )
             .await
         {
             Ok(replaced) => self.announce(&replaced),
             // The store may already have replaced it when this one went live.
             Err(err) if err.kind() == ErrorKind::Conflict => {
-                if let Ok(replaced) = self.inner.parts.store.get_deployment(&self.scope, previous.id).await {
+                if let Ok(replaced) = self
+                    .inner
+                    .parts
+                    .store
+                    .get_deployment(&self.scope, previous.id)
+                    .await
+                {
                     self.announce(&replaced);
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "cannot mark the previous deployment replaced"),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot mark the previous deployment replaced");
+            }
         }
         let grace = self
             .app
             .as_ref()
-            .map_or(std::time::Duration::from_secs(10), |a| a.spec.deploy.stop_grace);
+            .map_or(std::time::Duration::from_secs(10), |a| {
+                a.spec.deploy.stop_grace
+            });
         log.info(&format!(
             "Stopping the {} container(s) of deployment #{}",
             previous.containers.len(),
@@ -420,7 +446,9 @@ impl Run {
                     }
                 }
             }
-            Err(list_err) => tracing::warn!(error = %list_err, "cannot list the deployment's containers"),
+            Err(list_err) => {
+                tracing::warn!(error = %list_err, "cannot list the deployment's containers");
+            }
         }
         if !doomed.is_empty() {
             log.info(&format!(
@@ -429,6 +457,7 @@ impl Run {
             ));
             containers::remove_all(&self.inner, &doomed, &log).await;
         }
+        drop(log);
         let Run {
             inner,
             scope,
@@ -474,7 +503,8 @@ impl Run {
                 level: NotificationLevel::Failure,
                 title: format!(
                     "{} deployment #{} failed",
-                    app.as_ref().map_or_else(|| "app".to_owned(), |a| a.name.to_string()),
+                    app.as_ref()
+                        .map_or_else(|| "app".to_owned(), |a| a.name.to_string()),
                     deployment.number
                 ),
                 body: reason,
@@ -504,12 +534,18 @@ async fn choose_builder(
             })?;
         return match builder.detect(tree, spec).await? {
             Detection::Yes(reason) => {
-                log.info(&format!("Using the {} builder: {reason}", spec.builder.as_str()));
+                log.info(&format!(
+                    "Using the {} builder: {reason}",
+                    spec.builder.as_str()
+                ));
                 Ok(Arc::clone(builder))
             }
-            Detection::No(reason) | Detection::Unavailable(reason) => Err(Error::invalid_input(
-                format!("the {} builder cannot build this tree: {reason}", spec.builder.as_str()),
-            )),
+            Detection::No(reason) | Detection::Unavailable(reason) => {
+                Err(Error::invalid_input(format!(
+                    "the {} builder cannot build this tree: {reason}",
+                    spec.builder.as_str()
+                )))
+            }
         };
     }
     let mut refusals = Vec::new();
@@ -517,7 +553,10 @@ async fn choose_builder(
         let detection = builder.detect(tree, spec).await?;
         let name = builder.kind().as_str();
         if detection.is_yes() {
-            log.info(&format!("Detected the {name} builder: {}", detection.reason()));
+            log.info(&format!(
+                "Detected the {name} builder: {}",
+                detection.reason()
+            ));
             return Ok(Arc::clone(builder));
         }
         log.info(&format!("Not the {name} builder: {}", detection.reason()));
@@ -539,7 +578,10 @@ struct WorkDir {
 impl WorkDir {
     async fn create(path: PathBuf) -> Result<Self> {
         tokio::fs::create_dir_all(&path).await.map_err(|e| {
-            Error::unavailable(format!("cannot create work directory {}: {e}", path.display()))
+            Error::unavailable(format!(
+                "cannot create work directory {}: {e}",
+                path.display()
+            ))
         })?;
         Ok(Self { path })
     }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::{Inner, containers, routes};
 use crate::access::Scope;
 use crate::error::{Error, Result};
-use crate::log_sink::LogSink;
 use crate::id::{AppId, DeploymentId};
+use crate::log_sink::LogSink;
 use crate::model::{App, Deployment, DeploymentStatus, DeploymentUpdate, Event, RunningContainer};
 use crate::route::SwitchOptions;
 use crate::runtime::{ContainerState, LABEL_DEPLOYMENT, LabelFilter};
@@ -59,7 +59,9 @@ pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<ReconcileReport> {
                 inner.emit(changed(&failed));
                 report.failed.push(failed.id);
             }
-            Err(err) => tracing::error!(deployment = %deployment.id, error = %err, "cannot fail an interrupted deployment"),
+            Err(err) => {
+                tracing::error!(deployment = %deployment.id, error = %err, "cannot fail an interrupted deployment");
+            }
         }
     }
 
@@ -68,7 +70,9 @@ pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<ReconcileReport> {
     for app in store.list_apps(&scope, None).await? {
         let hosts = routes::app_routes(store, app.id).await?;
         if let Err(err) = inner.parts.routes.set_routes(app.id, hosts).await {
-            report.problems.push((app.id, format!("restoring hosts: {err}")));
+            report
+                .problems
+                .push((app.id, format!("restoring hosts: {err}")));
         }
         let Some(live) = store.live_deployment(&scope, app.id).await? else {
             continue;
@@ -129,8 +133,8 @@ async fn revive(
         .collect();
     containers::remove_all(inner, &strays, &log).await;
 
-    let all_present = !live.containers.is_empty()
-        && live.containers.iter().all(|c| present.contains_key(&c.id));
+    let all_present =
+        !live.containers.is_empty() && live.containers.iter().all(|c| present.contains_key(&c.id));
     let mut current = Vec::with_capacity(live.containers.len());
     if all_present {
         for container in &live.containers {
@@ -154,8 +158,7 @@ async fn revive(
             )));
         };
         containers::remove_all(inner, &live.containers, &log).await;
-        let result =
-            containers::start_replicas(inner, app, live, image, &mut current, &log).await;
+        let result = containers::start_replicas(inner, app, live, image, &mut current, &log).await;
         if let Err(err) = result {
             containers::remove_all(inner, &current, &log).await;
             return Err(err.context("recreating the live version's containers"));

@@ -170,7 +170,9 @@ async fn roll_back(
                 .await
             {
                 Ok(live) => run.announce(&live),
-                Err(err) => tracing::error!(error = %err, "cannot mark the previous deployment live"),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot mark the previous deployment live");
+                }
             }
             containers::remove_all(&run.inner, &failed_containers, log).await;
             log.info(&format!("Deployment #{} is live again", previous.number));
@@ -265,7 +267,11 @@ async fn newer_queued(run: &Run) -> bool {
         .inner
         .parts
         .store
-        .list_deployments(&run.scope, run.deployment.app_id, crate::model::Page::first(16))
+        .list_deployments(
+            &run.scope,
+            run.deployment.app_id,
+            crate::model::Page::first(16),
+        )
         .await
     {
         Ok(recent) => recent

@@ -47,8 +47,7 @@ pub(crate) fn kick(inner: &Arc<Inner>, app: AppId) {
     drop(workers);
     let worker = Arc::clone(inner);
     inner.tasks.spawn(
-        async move { run(worker, app, wake).await }
-            .instrument(tracing::info_span!("worker", %app)),
+        async move { run(worker, app, wake).await }.instrument(tracing::info_span!("worker", %app)),
     );
 }
 

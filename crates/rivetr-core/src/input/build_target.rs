@@ -60,7 +60,16 @@ mod tests {
 
     #[test]
     fn refuses_options_spaces_and_metacharacters() {
-        for s in ["", "-x", "2nd", "a b", "a;b", "a$b", "a\nb", &"a".repeat(129)] {
+        for s in [
+            "",
+            "-x",
+            "2nd",
+            "a b",
+            "a;b",
+            "a$b",
+            "a\nb",
+            &"a".repeat(129),
+        ] {
             assert!(BuildTarget::parse(s).is_err(), "{s:?} must be refused");
         }
     }

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use crate::access::Scope;
 use crate::error::Result;
 use crate::id::{AppId, DeploymentId};
-use crate::model::{Deployment, DeploymentStatus, DeploymentUpdate, LogLine, NewDeployment, NewLogLine, Page};
+use crate::model::{
+    Deployment, DeploymentStatus, DeploymentUpdate, LogLine, NewDeployment, NewLogLine, Page,
+};
 
 /// What [`DeploymentRepo::take_next_queued`] hands the worker.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,8 +32,12 @@ pub trait DeploymentRepo {
     async fn get_deployment(&self, scope: &Scope, id: DeploymentId) -> Result<Deployment>;
 
     /// An app's deployments, newest first, paged by number.
-    async fn list_deployments(&self, scope: &Scope, app: AppId, page: Page)
-    -> Result<Vec<Deployment>>;
+    async fn list_deployments(
+        &self,
+        scope: &Scope,
+        app: AppId,
+        page: Page,
+    ) -> Result<Vec<Deployment>>;
 
     /// Compare-and-set a deployment's status.
     ///

@@ -51,7 +51,7 @@ pub trait TeamRepo {
         role: Role,
     ) -> Result<Membership>;
 
-    /// Remove `user` from `team`.
+    /// Remove `user` from `team`, revoking their tokens in that team.
     ///
     /// # Behavior
     /// - Needs `ManageMembers` (`ManageTeam` to remove an owner).
@@ -114,6 +114,11 @@ pub trait TokenRepo {
     /// - A member may create tokens for themself in their team (needs
     ///   `Read`); `ManageMembers` to create one for someone else.
     /// - The owner must be a member of the team: else `InvalidInput`.
+    /// - A token never grants more than its creator holds: when the new
+    ///   token's rights (its owner's role narrowed by its scope) exceed the
+    ///   caller's (role narrowed by the caller's own token scope), the
+    ///   answer is `PermissionDenied`.
+    /// - A hash already stored: `Conflict`.
     async fn create_token(&self, scope: &Scope, new: NewApiToken) -> Result<ApiToken>;
 
     /// The token whose secret hashes to `token_hash`.

@@ -46,6 +46,9 @@ pub trait ProjectRepo {
     async fn get_environment(&self, scope: &Scope, id: EnvironmentId) -> Result<Environment>;
 
     /// A project's environments, ordered by creation.
-    async fn list_environments(&self, scope: &Scope, project: ProjectId)
-    -> Result<Vec<Environment>>;
+    async fn list_environments(
+        &self,
+        scope: &Scope,
+        project: ProjectId,
+    ) -> Result<Vec<Environment>>;
 }

@@ -17,16 +17,30 @@ async fn cancel_while_stalled(h: &Harness, stall: &Stall, step: DeploymentStatus
     let waiting = h.reach(d.id, step).await;
     assert_eq!(waiting.status, step);
 
-    h.engine.cancel(&h.scope, d.id).await.expect("cancel is accepted");
+    h.engine
+        .cancel(&h.scope, d.id)
+        .await
+        .expect("cancel is accepted");
     let cancelled = h.settle(d.id).await;
     assert_eq!(cancelled.status, Cancelled, "cancelled during {step}");
     let reason = cancelled.reason.clone().unwrap_or_default();
-    assert!(reason.contains(step.as_str()), "the reason names the step: {reason}");
+    assert!(
+        reason.contains(step.as_str()),
+        "the reason names the step: {reason}"
+    );
     stall.release();
 
-    assert_eq!(h.get(v1.id).await.status, Live, "the old version stays live");
+    assert_eq!(
+        h.get(v1.id).await.status,
+        Live,
+        "the old version stays live"
+    );
     assert_eq!(h.routed(), upstreams(&v1), "and keeps its traffic");
-    assert_eq!(h.container_ids(), container_ids(&v1), "no new container is left");
+    assert_eq!(
+        h.container_ids(),
+        container_ids(&v1),
+        "no new container is left"
+    );
     assert!(h.log_text(d.id).await.contains("Deployment cancelled"));
 }
 
@@ -115,7 +129,10 @@ async fn cancel_a_queued_deployment_before_it_starts() {
     stall.reached().await;
     let queued = h.deploy().await;
     let cancelled = h.engine.cancel(&h.scope, queued.id).await.unwrap();
-    assert_eq!(cancelled.status, Cancelled, "a queued deployment is cancelled at once");
+    assert_eq!(
+        cancelled.status, Cancelled,
+        "a queued deployment is cancelled at once"
+    );
     stall.release();
     assert_eq!(h.settle(running.id).await.status, Live);
     assert_eq!(h.get(queued.id).await.status, Cancelled);

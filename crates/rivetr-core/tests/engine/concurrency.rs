@@ -27,12 +27,19 @@ async fn the_newest_request_wins_and_older_queued_ones_are_superseded() {
 
     let newest = h.settle(newest.id).await;
     assert_eq!(newest.status, Live, "the newest request ends live");
-    assert_eq!(h.get(first.id).await.status, Replaced, "the one already running finished first");
+    assert_eq!(
+        h.get(first.id).await.status,
+        Replaced,
+        "the one already running finished first"
+    );
     for older in [second.id, third.id] {
         let d = h.get(older).await;
         assert_eq!(d.status, Superseded, "queued #{} is superseded", d.number);
         assert!(d.reason.unwrap_or_default().contains("#4"));
-        assert!(h.logs(older).await.is_empty(), "a superseded deployment never ran");
+        assert!(
+            h.logs(older).await.is_empty(),
+            "a superseded deployment never ran"
+        );
     }
     assert_eq!(h.routed(), upstreams(&newest));
     assert!(h.log_text(newest.id).await.contains("LABEL log=v3"));
@@ -54,7 +61,12 @@ async fn deployments_of_one_app_never_overlap() {
     let mut in_flight = std::collections::HashSet::new();
     let mut max = 0;
     while let Ok(event) = events.try_recv() {
-        if let Event::DeploymentChanged { deployment_id, status, .. } = event {
+        if let Event::DeploymentChanged {
+            deployment_id,
+            status,
+            ..
+        } = event
+        {
             if status.is_in_flight() {
                 in_flight.insert(deployment_id);
             } else {

@@ -39,7 +39,11 @@ fn crash_mid_deploy_then_restart_is_consistent() {
     let world = h.world.clone();
     let old_routes = h.routes.clone();
     drop(h);
-    assert_eq!(world.runtime.containers().len(), 2, "v2's container was left running");
+    assert_eq!(
+        world.runtime.containers().len(),
+        2,
+        "v2's container was left running"
+    );
     world.runtime.faults().clear(RuntimeOp::CheckHealth);
     // v1's container also died while the server was down.
     let v1_container = v1.containers[0].id.clone();
@@ -54,25 +58,43 @@ fn crash_mid_deploy_then_restart_is_consistent() {
         let engine = world.engine(&routes).await;
 
         let v2_now = world.store.get_deployment(&scope, v2.id).await.unwrap();
-        assert_eq!(v2_now.status, Failed, "the interrupted deployment is failed");
+        assert_eq!(
+            v2_now.status, Failed,
+            "the interrupted deployment is failed"
+        );
         assert!(v2_now.reason.unwrap_or_default().contains("interrupted"));
 
         // The queued deployment survived the crash and runs now.
         let v3_done = tokio::time::timeout(
             Duration::from_secs(20),
-            engine.wait_for(&scope, v3.id, |d| d.status == Live || d.status.is_terminal()),
+            engine.wait_for(&scope, v3.id, |d| {
+                d.status == Live || d.status.is_terminal()
+            }),
         )
         .await
         .unwrap()
         .unwrap();
-        assert_eq!(v3_done.status, Live, "the durable queue resumes after a restart");
+        assert_eq!(
+            v3_done.status, Live,
+            "the durable queue resumes after a restart"
+        );
         engine.wait_idle(v3.app_id).await;
         assert_eq!(routed(&routes), upstreams(&v3_done));
         assert_eq!(
-            world.store.get_deployment(&scope, v1.id).await.unwrap().status,
+            world
+                .store
+                .get_deployment(&scope, v1.id)
+                .await
+                .unwrap()
+                .status,
             Replaced
         );
-        let mut ids: Vec<_> = world.runtime.containers().into_iter().map(|c| c.id.to_string()).collect();
+        let mut ids: Vec<_> = world
+            .runtime
+            .containers()
+            .into_iter()
+            .map(|c| c.id.to_string())
+            .collect();
         ids.sort();
         assert_eq!(ids, container_ids(&v3_done), "no orphan is left");
         engine.shutdown().await;
@@ -96,9 +118,18 @@ fn restart_restores_routes_and_revives_the_live_version() {
         let routes = MemoryRouteTable::new();
         let engine = world.engine(&routes).await;
         let scope = rivetr_core::access::Scope::system();
-        let live = world.store.live_deployment(&scope, v1.app_id).await.unwrap().unwrap();
+        let live = world
+            .store
+            .live_deployment(&scope, v1.app_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(live.id, v1.id);
-        assert_eq!(routed(&routes), upstreams(&live), "routes come back from the store");
+        assert_eq!(
+            routed(&routes),
+            upstreams(&live),
+            "routes come back from the store"
+        );
         assert!(
             world
                 .runtime

@@ -14,7 +14,10 @@ async fn build_failure_keeps_the_old_version_live_and_routed() {
     let broken = h.ship("FROM scratch\nRUN exit 3\n").await;
     assert_eq!(broken.status, Failed);
     let reason = broken.reason.clone().unwrap_or_default();
-    assert!(reason.contains("build failed"), "the reason says what failed: {reason}");
+    assert!(
+        reason.contains("build failed"),
+        "the reason says what failed: {reason}"
+    );
     assert!(broken.image.is_none());
 
     let v1_now = h.get(v1.id).await;
@@ -22,7 +25,10 @@ async fn build_failure_keeps_the_old_version_live_and_routed() {
     assert_eq!(h.routed(), upstreams(&v1), "and keeps its traffic");
     assert_eq!(h.container_ids(), container_ids(&v1));
     let text = h.log_text(broken.id).await;
-    assert!(text.contains("RUN exit 3"), "the log shows the failing step:\n{text}");
+    assert!(
+        text.contains("RUN exit 3"),
+        "the log shows the failing step:\n{text}"
+    );
     assert!(text.contains("Deployment failed"), "{text}");
 
     h.world.notifier.wait_for(2).await;
@@ -47,7 +53,11 @@ async fn failed_health_check_means_no_switch_and_the_new_container_removed() {
     assert_eq!(failed.status, Failed);
     let reason = failed.reason.clone().unwrap_or_default();
     assert!(reason.contains("health check"), "{reason}");
-    assert_eq!(failed.containers.len(), 1, "the deployment recorded its container");
+    assert_eq!(
+        failed.containers.len(),
+        1,
+        "the deployment recorded its container"
+    );
 
     assert_eq!(h.routed(), upstreams(&v1), "traffic never moved");
     assert_eq!(h.get(v1.id).await.status, Live);
@@ -73,13 +83,18 @@ async fn a_runtime_error_fails_the_deployment_with_its_reason() {
     use rivetr_core::memory::RuntimeOp;
     let h = Harness::new().await;
     let v1 = h.ship(V1).await;
-    h.world
-        .runtime
-        .faults()
-        .fail_next(RuntimeOp::CreateContainer, Error::unavailable("docker daemon is not answering"));
+    h.world.runtime.faults().fail_next(
+        RuntimeOp::CreateContainer,
+        Error::unavailable("docker daemon is not answering"),
+    );
     let failed = h.ship(V1).await;
     assert_eq!(failed.status, Failed);
-    assert!(failed.reason.unwrap_or_default().contains("docker daemon is not answering"));
+    assert!(
+        failed
+            .reason
+            .unwrap_or_default()
+            .contains("docker daemon is not answering")
+    );
     assert_eq!(h.routed(), upstreams(&v1));
 }
 
@@ -91,5 +106,8 @@ async fn missing_source_fails_clearly() {
     let failed = h.settle(d.id).await;
     assert_eq!(failed.status, Failed);
     let reason = failed.reason.unwrap_or_default();
-    assert!(reason.contains("main"), "the reason names what is missing: {reason}");
+    assert!(
+        reason.contains("no git repository at https://git.example.com/acme/web.git"),
+        "the reason names what is missing: {reason}"
+    );
 }

@@ -18,13 +18,18 @@ async fn first_deploy_goes_live_through_every_step() {
     let seen = statuses(&mut events, queued.id).await;
     assert_eq!(
         seen,
-        vec![Fetching, Building, Starting, Checking, Switching, Live],
+        vec![
+            Queued, Fetching, Building, Starting, Checking, Switching, Live
+        ],
         "a git deployment passes every step in order"
     );
     let live = h.settle(queued.id).await;
     assert_eq!(live.status, Live);
     assert_eq!(live.commit.as_ref().map(|c| &c.sha), Some(&commit.sha));
-    assert!(live.image.is_some(), "the built image is recorded for rollbacks");
+    assert!(
+        live.image.is_some(),
+        "the built image is recorded for rollbacks"
+    );
     assert!(live.started_at.is_some() && live.finished_at.is_some());
 
     // Traffic for the app's host goes to the new container.
@@ -34,12 +39,26 @@ async fn first_deploy_goes_live_through_every_step() {
 
     // The log tells the story, step by step.
     let logs = h.logs(live.id).await;
-    let text = logs.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-    assert!(text.contains("Step 1/3 : FROM scratch"), "build output is stored:\n{text}");
+    let text = logs
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        text.contains("Step 1/3 : FROM scratch"),
+        "build output is stored:\n{text}"
+    );
     assert!(text.contains("is live"), "{text}");
     let seqs: Vec<u64> = logs.iter().map(|l| l.seq).collect();
-    assert_eq!(seqs, (1..=logs.len() as u64).collect::<Vec<_>>(), "log lines are numbered without gaps");
-    assert!(logs.iter().any(|l| l.step == Building), "lines are labelled with their step");
+    assert_eq!(
+        seqs,
+        (1..=logs.len() as u64).collect::<Vec<_>>(),
+        "log lines are numbered without gaps"
+    );
+    assert!(
+        logs.iter().any(|l| l.step == Building),
+        "lines are labelled with their step"
+    );
 
     h.world.notifier.wait_for(1).await;
     let sent = h.world.notifier.sent();
@@ -92,7 +111,10 @@ async fn replicas_all_serve_and_env_vars_reach_the_containers() {
     assert_eq!(routed, expected, "every replica is an upstream");
     // The secret went into the container, not into the log.
     let text = h.log_text(live.id).await;
-    assert!(!text.contains("postgres://db/shop"), "secrets never reach the log");
+    assert!(
+        !text.contains("postgres://db/shop"),
+        "secrets never reach the log"
+    );
 }
 
 #[tokio::test]
@@ -102,11 +124,18 @@ async fn image_sources_are_pulled_not_built() {
     h.world
         .runtime
         .add_registry_image(&image, rivetr_core::memory::ImageBehavior::default());
-    h.update_spec(|s| s.source = rivetr_core::model::SourceSpec::Image { image: image.clone() })
-        .await;
+    h.update_spec(|s| {
+        s.source = rivetr_core::model::SourceSpec::Image {
+            image: image.clone(),
+        }
+    })
+    .await;
     let mut events = h.engine.subscribe();
     let d = h.deploy().await;
-    assert_eq!(statuses(&mut events, d.id).await, vec![Fetching, Starting, Checking, Switching, Live]);
+    assert_eq!(
+        statuses(&mut events, d.id).await,
+        vec![Queued, Fetching, Starting, Checking, Switching, Live]
+    );
     let live = h.settle(d.id).await;
     assert_eq!(live.image.as_ref(), Some(&image));
     assert!(h.log_text(d.id).await.contains("Pulling"));

@@ -5,6 +5,11 @@
 //! The in-memory builder reads the Dockerfile: `RUN exit N` fails the build,
 //! `LABEL health=unhealthy` makes containers never healthy,
 //! `LABEL crash-after-probes=N` makes them crash after N probes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 
 mod cancel;
 mod concurrency;
@@ -63,6 +68,12 @@ pub fn test_config(work_dir: &std::path::Path) -> EngineConfig {
     }
 }
 
+impl Default for World {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl World {
     pub fn new() -> Self {
         let runtime = MemoryRuntime::new();
@@ -77,7 +88,8 @@ impl World {
 
     /// Start an engine over these parts and `routes`.
     pub async fn engine(&self, routes: &MemoryRouteTable) -> Engine {
-        let work_dir = std::env::temp_dir().join(format!("rivetr-engine-test-{}", DeploymentId::new()));
+        let work_dir =
+            std::env::temp_dir().join(format!("rivetr-engine-test-{}", DeploymentId::new()));
         Engine::builder(
             Arc::new(self.store.clone()),
             Arc::new(self.runtime.clone()),
@@ -141,7 +153,11 @@ impl Harness {
             .deploy(&self.scope, self.app.id, Trigger::Manual)
             .await
             .expect("deploy is accepted");
-        assert_eq!(d.status, DeploymentStatus::Queued, "deploy returns a queued deployment at once");
+        assert_eq!(
+            d.status,
+            DeploymentStatus::Queued,
+            "deploy returns a queued deployment at once"
+        );
         d
     }
 
@@ -166,7 +182,8 @@ impl Harness {
     pub async fn reach(&self, id: DeploymentId, status: DeploymentStatus) -> Deployment {
         tokio::time::timeout(
             Duration::from_secs(20),
-            self.engine.wait_for(&self.scope, id, |d| d.status == status),
+            self.engine
+                .wait_for(&self.scope, id, |d| d.status == status),
         )
         .await
         .unwrap_or_else(|_| panic!("deployment did not reach {status} within 20s"))
@@ -227,7 +244,10 @@ impl Harness {
 
 pub fn routed(routes: &MemoryRouteTable) -> Vec<Upstream> {
     let host: DomainName = HOST.parse().expect("valid host");
-    routes.resolve(&host).map(|r| r.upstreams).unwrap_or_default()
+    routes
+        .resolve(&host)
+        .map(|r| r.upstreams)
+        .unwrap_or_default()
 }
 
 pub fn upstreams(d: &Deployment) -> Vec<Upstream> {

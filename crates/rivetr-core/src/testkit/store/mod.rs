@@ -1,0 +1,84 @@
+//! The conformance suite for [`Store`] implementations.
+//!
+//! [`conformance`] runs every check; the other functions run one area each,
+//! so a failing area can be rerun alone. Each panics with a message that
+//! starts with `store contract:` and names the broken promise of the
+//! repository traits' `# Behavior` docs.
+//!
+//! The suite creates its own users, teams and names (with a random suffix),
+//! and only makes exact-list assertions inside teams it just created, so it
+//! can run against a store that already holds data (a durable backend
+//! reusing one database), and several times in a row.
+//!
+//! # Running it against your store
+//!
+//! ```toml
+//! [dev-dependencies]
+//! rivetr-core = { version = "0.1", features = ["testkit"] }
+//! tokio = { version = "1", features = ["macros", "rt"] }
+//! ```
+//!
+//! ```no_run
+//! # use rivetr_core::memory::MemoryStore as MyStore;
+//! # async fn connect() -> MyStore { MyStore::new() }
+//! use std::sync::Arc;
+//!
+//! use rivetr_core::store::Store;
+//! use rivetr_core::testkit::store as suite;
+//!
+//! #[tokio::test]
+//! async fn my_store_keeps_the_store_contract() {
+//!     let store = connect().await; // your backend, e.g. on a throwaway database
+//!     suite::conformance(&store).await;
+//!
+//!     // Through a trait object, as the engine holds it.
+//!     let shared: Arc<dyn Store> = Arc::new(store);
+//!     suite::conformance(&*shared).await;
+//!
+//!     // Or one area at a time.
+//!     suite::deployments(&*shared).await;
+//! }
+//! ```
+
+mod apps;
+mod cascades;
+mod config;
+mod deployments;
+mod fixtures;
+mod helpers;
+mod identity;
+mod logs;
+mod projects;
+mod roles;
+mod scoping;
+mod tokens;
+
+pub use apps::apps;
+pub use cascades::cascades;
+pub use config::config;
+pub use deployments::deployments;
+pub use identity::identity;
+pub use logs::logs;
+pub use projects::projects;
+pub use roles::roles;
+pub use scoping::scoping;
+pub use tokens::tokens;
+
+use crate::store::Store;
+
+/// Run every check of the suite.
+///
+/// Accepts any store, including `&dyn Store` (use `&*arc` for an
+/// `Arc<dyn Store>`).
+pub async fn conformance<S: Store + ?Sized>(store: &S) {
+    identity(store).await;
+    tokens(store).await;
+    projects(store).await;
+    apps(store).await;
+    deployments(store).await;
+    logs(store).await;
+    config(store).await;
+    roles(store).await;
+    scoping(store).await;
+    cascades(store).await;
+}
