@@ -1,5 +1,8 @@
 //! [`LogSink`]: how plug-ins report progress lines during a deployment step.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::Utc;
 use tokio::sync::mpsc;
 
@@ -23,6 +26,9 @@ use crate::model::{DeploymentStatus, LogStream, NewLogLine};
 pub struct LogSink {
     step: DeploymentStatus,
     tx: mpsc::UnboundedSender<NewLogLine>,
+    /// Lines sent through this channel so far (shared by every clone), so
+    /// the reader can tell when it has caught up.
+    sent: Arc<AtomicU64>,
 }
 
 impl LogSink {
@@ -30,7 +36,8 @@ impl LogSink {
     #[must_use]
     pub fn channel(step: DeploymentStatus) -> (Self, mpsc::UnboundedReceiver<NewLogLine>) {
         let (tx, rx) = mpsc::unbounded_channel();
-        (Self { step, tx }, rx)
+        let sent = Arc::new(AtomicU64::new(0));
+        (Self { step, tx, sent }, rx)
     }
 
     /// A sink that drops everything (for callers outside a deployment).
@@ -46,6 +53,7 @@ impl LogSink {
         Self {
             step,
             tx: self.tx.clone(),
+            sent: Arc::clone(&self.sent),
         }
     }
 
@@ -55,13 +63,23 @@ impl LogSink {
         let text = text.strip_suffix('\n').unwrap_or(text);
         for part in text.split('\n') {
             let part = part.strip_suffix('\r').unwrap_or(part);
-            let _ = self.tx.send(NewLogLine {
+            let line = NewLogLine {
                 at: Utc::now(),
                 step: self.step,
                 stream,
                 text: part.to_owned(),
-            });
+            };
+            if self.tx.send(line).is_ok() {
+                self.sent.fetch_add(1, Ordering::AcqRel);
+            }
         }
+    }
+
+    /// How many lines have been sent through this sink's channel (by any
+    /// clone). A reader that has received this many has caught up.
+    #[must_use]
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Acquire)
     }
 
     /// A line from Rivetr itself.

@@ -137,6 +137,7 @@ pub trait RouteTable: fmt::Debug + Send + Sync + 'static {
     /// - Replaces the app's previous hosts atomically.
     /// - A host already routed to another app: `Conflict`, and nothing
     ///   changes.
+    /// - A host listed twice in one call: the last entry wins.
     async fn set_routes(&self, app: AppId, routes: AppRoutes) -> Result<()>;
 
     /// Point `app` at `upstreams`, atomically, then drain the old ones.
@@ -147,7 +148,9 @@ pub trait RouteTable: fmt::Debug + Send + Sync + 'static {
     ///   error is `Unavailable`.
     /// - After the swap no new request reaches an old upstream; requests and
     ///   upgraded connections already on one continue until they finish or
-    ///   `options.drain_timeout` ends. The call returns then.
+    ///   `options.drain_timeout` ends. The call returns then. Only upstreams
+    ///   the switch removed are drained: one that is in both the old and
+    ///   the new set keeps serving and is not waited on.
     /// - Switching an app with no routes yet is allowed (upstreams are kept
     ///   for when hosts arrive). An empty `upstreams` takes the app offline.
     async fn switch(

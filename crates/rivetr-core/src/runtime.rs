@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::error::Result;
-use crate::input::{CommandLine, EnvKey, ImageRef};
+use crate::input::{CommandLine, EnvKey, ImageRef, Port};
 use crate::model::{HealthCheck, PublishSpec, Resources, RestartPolicy, SecretString, VolumeMount};
 
 /// Label every Rivetr-owned container carries (`"true"`).
@@ -76,7 +76,7 @@ pub struct ContainerSpec {
     /// DNS aliases on that network.
     pub aliases: Vec<String>,
     /// Port the app listens on inside the container.
-    pub port: Option<u16>,
+    pub port: Option<Port>,
     /// Host publishing (127.0.0.1 unless `public`).
     pub publish: Option<PublishSpec>,
     /// CPU and memory limits.

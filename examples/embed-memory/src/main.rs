@@ -13,8 +13,12 @@ use std::sync::Arc;
 
 use rivetr_core::access::Scope;
 use rivetr_core::engine::Engine;
-use rivetr_core::memory::{MemoryBuilder, MemoryRouteTable, MemoryRuntime, MemorySource, MemoryStore};
-use rivetr_core::model::{AppSpec, DeploymentStatus, Event, NewApp, NewDomain, NewProject, NewUser, Trigger};
+use rivetr_core::memory::{
+    MemoryBuilder, MemoryRouteTable, MemoryRuntime, MemorySource, MemoryStore,
+};
+use rivetr_core::model::{
+    AppSpec, DeploymentStatus, Event, NewApp, NewDomain, NewProject, NewUser, Trigger,
+};
 use rivetr_core::route::RouteTable;
 use rivetr_core::store::{AppRepo, DomainRepo, ProjectRepo, TeamRepo, UserRepo};
 
@@ -29,51 +33,81 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 2. A user, a team, a project and an app built from a git repository.
     let system = Scope::system();
     let owner = store
-        .create_user(&system, NewUser {
-            email: "ada@example.com".parse()?,
-            name: "Ada".parse()?,
-            instance_admin: true,
-        })
+        .create_user(
+            &system,
+            NewUser {
+                email: "ada@example.com".parse()?,
+                name: "Ada".parse()?,
+                instance_admin: true,
+            },
+        )
         .await?;
-    let team = store.create_team(&system, "Acme".parse()?, owner.id).await?;
+    let team = store
+        .create_team(&system, "Acme".parse()?, owner.id)
+        .await?;
     let scope = store.scope_for(owner.id, team.id).await?;
     let project = store
-        .create_project(&scope, NewProject { team_id: team.id, name: "Shop".parse()? })
+        .create_project(
+            &scope,
+            NewProject {
+                team_id: team.id,
+                name: "Shop".parse()?,
+            },
+        )
         .await?;
     let production = store.list_environments(&scope, project.id).await?.remove(0);
 
     let url = "https://git.example.com/acme/shop.git".parse()?;
     let branch = "main".parse()?;
-    source.insert_git(&url, &branch, [(
-        "Dockerfile".to_owned(),
-        b"FROM scratch\nCOPY index.html /\nLABEL log=hello\n".to_vec(),
-    )]);
+    source.insert_git(
+        &url,
+        &branch,
+        [(
+            "Dockerfile".to_owned(),
+            b"FROM scratch\nCOPY index.html /\nLABEL log=hello\n".to_vec(),
+        )],
+    );
     let mut spec = AppSpec::from_git(url, branch);
     spec.run.port = Some("8080".parse()?);
     let app = store
-        .create_app(&scope, NewApp { environment_id: production.id, name: "shop".parse()?, spec })
+        .create_app(
+            &scope,
+            NewApp {
+                environment_id: production.id,
+                name: "shop".parse()?,
+                spec,
+            },
+        )
         .await?;
     store
-        .add_domain(&scope, NewDomain {
-            app_id: app.id,
-            host: "shop.example.com".parse()?,
-            force_https: true,
-            redirect_to: None,
-            basic_auth: None,
-        })
+        .add_domain(
+            &scope,
+            NewDomain {
+                app_id: app.id,
+                host: "shop.example.com".parse()?,
+                force_https: true,
+                redirect_to: None,
+                basic_auth: None,
+            },
+        )
         .await?;
 
     // 3. The engine.
-    let engine = Engine::builder(Arc::new(store.clone()), Arc::new(runtime.clone()), Arc::new(routes.clone()))
-        .source(Arc::new(source))
-        .builder(Arc::new(MemoryBuilder::new(runtime)))
-        .start()
-        .await?;
+    let engine = Engine::builder(
+        Arc::new(store.clone()),
+        Arc::new(runtime.clone()),
+        Arc::new(routes.clone()),
+    )
+    .source(Arc::new(source))
+    .builder(Arc::new(MemoryBuilder::new(runtime)))
+    .start()
+    .await?;
 
     // 4. Deploy, and follow along.
     let mut events = engine.subscribe();
+    // `deploy` returns at once with the queued deployment; its `Queued`
+    // event is already on the channel.
     let deployment = engine.deploy(&scope, app.id, Trigger::Manual).await?;
-    println!("deployment #{} {}", deployment.number, deployment.status);
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
@@ -84,13 +118,22 @@ async fn main() -> Result<(), Box<dyn Error>> {
             Event::DeploymentLog { line, .. } if line.deployment_id == deployment.id => {
                 println!("  | {}", line.text);
             }
-            Event::DeploymentChanged { deployment_id, status, reason, .. } if deployment_id == deployment.id => {
+            Event::DeploymentChanged {
+                deployment_id,
+                status,
+                reason,
+                ..
+            } if deployment_id == deployment.id => {
                 println!("deployment #{} {status}", deployment.number);
                 if status == DeploymentStatus::Live {
                     break;
                 }
                 if status.is_terminal() {
-                    return Err(format!("deployment ended {status}: {}", reason.unwrap_or_default()).into());
+                    return Err(format!(
+                        "deployment ended {status}: {}",
+                        reason.unwrap_or_default()
+                    )
+                    .into());
                 }
             }
             _ => {}
@@ -98,8 +141,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     }
 
     // 5. The proxy now sends shop.example.com to the new container.
-    let resolved = routes.resolve(&"shop.example.com".parse()?).ok_or("no route")?;
-    let upstreams: Vec<String> = resolved.upstreams.iter().map(|u| u.addr.to_string()).collect();
+    let resolved = routes
+        .resolve(&"shop.example.com".parse()?)
+        .ok_or("no route")?;
+    let upstreams: Vec<String> = resolved
+        .upstreams
+        .iter()
+        .map(|u| u.addr.to_string())
+        .collect();
     println!("shop.example.com → {}", upstreams.join(", "));
 
     engine.shutdown().await;

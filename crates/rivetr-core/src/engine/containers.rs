@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::Inner;
 use crate::access::Scope;
 use crate::error::{Error, Result};
-use crate::input::{ImageRef, Port};
+use crate::input::ImageRef;
 use crate::log_sink::LogSink;
 use crate::model::{App, Deployment, RunningContainer};
 use crate::runtime::{
@@ -111,7 +111,7 @@ fn spec_for(
         labels,
         network: inner.config.network.clone(),
         aliases: vec![alias_for(app)],
-        port: run.port.map(Port::get),
+        port: run.port,
         publish: run.publish.clone(),
         resources: run.resources.clone(),
         volumes: run.volumes.clone(),

@@ -16,7 +16,7 @@
 //! ```
 //!
 //! Every step runs in a `tracing` span, streams its log lines, and can be
-//! cancelled. On start-up the [reconciler](Engine::start) repairs what a
+//! cancelled. On start-up the [reconciler](EngineBuilder::start) repairs what a
 //! crash left behind.
 //!
 //! # Example

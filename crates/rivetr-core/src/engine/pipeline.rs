@@ -82,6 +82,8 @@ impl Run {
 
     /// Compare-and-set the deployment to `update.status`, announcing it.
     pub(crate) async fn advance(&mut self, update: DeploymentUpdate) -> Result<()> {
+        // Lines of the step that ends are stored and announced first.
+        self.log.flush(self.inner.config.log_flush_timeout).await;
         let from = self.deployment.status;
         let to = update.status;
         self.deployment = self
@@ -300,10 +302,7 @@ impl Run {
             spec: app.spec.build.clone(),
             image: image.clone(),
         };
-        log.info(&format!(
-            "Building {image} with the {} builder",
-            builder.kind().as_str()
-        ));
+
         let built = self.step(builder.build(&request, &log)).await?;
         drop(workdir);
         self.advance(DeploymentUpdate::to(DeploymentStatus::Starting).image(built.image.clone()))

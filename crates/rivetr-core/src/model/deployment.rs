@@ -197,7 +197,10 @@ impl DeploymentStatus {
     #[must_use]
     pub fn is_terminal(self) -> bool {
         use DeploymentStatus::*;
-        matches!(self, Replaced | RolledBack | Failed | Cancelled | Superseded)
+        matches!(
+            self,
+            Replaced | RolledBack | Failed | Cancelled | Superseded
+        )
     }
 
     /// Lowercase name.

@@ -45,7 +45,7 @@ async fn cancel_while_stalled(h: &Harness, stall: &Stall, step: DeploymentStatus
 }
 
 impl Harness {
-    pub async fn live_id(&self) -> rivetr_core::id::DeploymentId {
+    pub(crate) async fn live_id(&self) -> rivetr_core::id::DeploymentId {
         use rivetr_core::store::DeploymentRepo;
         self.world
             .store

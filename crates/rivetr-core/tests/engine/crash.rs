@@ -47,7 +47,7 @@ fn crash_mid_deploy_then_restart_is_consistent() {
     world.runtime.faults().clear(RuntimeOp::CheckHealth);
     // v1's container also died while the server was down.
     let v1_container = v1.containers[0].id.clone();
-    world.runtime.crash(&v1_container);
+    world.runtime.crash(&v1_container).unwrap();
 
     // Second life: a fresh proxy (empty route table), same store and runtime.
     let after = runtime();
@@ -111,7 +111,7 @@ fn restart_restores_routes_and_revives_the_live_version() {
         (h.world.clone(), v1)
     });
     drop(before);
-    world.runtime.crash(&v1.containers[0].id);
+    world.runtime.crash(&v1.containers[0].id).unwrap();
 
     let after = runtime();
     after.block_on(async {

@@ -171,3 +171,42 @@ async fn deploy_is_scoped_to_the_callers_team_and_role() {
     assert_eq!(d.requested_by, developer.user());
     assert_eq!(h.settle(d.id).await.status, Live);
 }
+
+#[tokio::test]
+async fn log_lines_of_a_step_arrive_before_the_next_status() {
+    use rivetr_core::model::Event;
+    let h = Harness::new().await;
+    h.push(V1);
+    let mut events = h.engine.subscribe();
+    let d = h.deploy().await;
+    // Collect everything up to the Live event.
+    let mut lines_before_live = Vec::new();
+    loop {
+        match events.recv().await.unwrap() {
+            Event::DeploymentLog { line, .. } if line.deployment_id == d.id => {
+                lines_before_live.push(line.seq);
+            }
+            Event::DeploymentChanged {
+                deployment_id,
+                status: Live,
+                ..
+            } if deployment_id == d.id => break,
+            _ => {}
+        }
+    }
+    h.settle(d.id).await;
+    let stored: Vec<u64> = h
+        .logs(d.id)
+        .await
+        .into_iter()
+        .filter(|l| l.step != Live)
+        .map(|l| l.seq)
+        .collect();
+    assert!(!stored.is_empty());
+    for seq in stored {
+        assert!(
+            lines_before_live.contains(&seq),
+            "line {seq}, written before the switch ended, was announced before the Live status"
+        );
+    }
+}

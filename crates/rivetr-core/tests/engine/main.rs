@@ -36,31 +36,31 @@ use rivetr_core::route::{RouteTable, Upstream};
 use rivetr_core::store::{AppRepo, DomainRepo, LogRepo, ProjectRepo, TeamRepo, UserRepo};
 use tokio::sync::broadcast;
 
-pub const HOST: &str = "web.example.com";
+pub(crate) const HOST: &str = "web.example.com";
 
 /// The parts that outlive an engine (a restart keeps them, except the route
 /// table, which lives in the proxy process).
 #[derive(Clone)]
-pub struct World {
-    pub store: MemoryStore,
-    pub runtime: MemoryRuntime,
-    pub source: MemorySource,
-    pub notifier: MemoryNotifier,
-    pub builder: Arc<MemoryBuilder>,
+pub(crate) struct World {
+    pub(crate) store: MemoryStore,
+    pub(crate) runtime: MemoryRuntime,
+    pub(crate) source: MemorySource,
+    pub(crate) notifier: MemoryNotifier,
+    pub(crate) builder: Arc<MemoryBuilder>,
 }
 
-pub struct Harness {
-    pub world: World,
-    pub routes: MemoryRouteTable,
-    pub engine: Engine,
+pub(crate) struct Harness {
+    pub(crate) world: World,
+    pub(crate) routes: MemoryRouteTable,
+    pub(crate) engine: Engine,
     /// The app's owner, acting in its team.
-    pub scope: Scope,
-    pub app: App,
-    pub url: GitUrl,
-    pub branch: GitRef,
+    pub(crate) scope: Scope,
+    pub(crate) app: App,
+    pub(crate) url: GitUrl,
+    pub(crate) branch: GitRef,
 }
 
-pub fn test_config(work_dir: &std::path::Path) -> EngineConfig {
+pub(crate) fn test_config(work_dir: &std::path::Path) -> EngineConfig {
     EngineConfig {
         work_dir: work_dir.to_path_buf(),
         watch_interval: Duration::from_millis(20),
@@ -75,7 +75,7 @@ impl Default for World {
 }
 
 impl World {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let runtime = MemoryRuntime::new();
         Self {
             builder: Arc::new(MemoryBuilder::new(runtime.clone())),
@@ -87,7 +87,7 @@ impl World {
     }
 
     /// Start an engine over these parts and `routes`.
-    pub async fn engine(&self, routes: &MemoryRouteTable) -> Engine {
+    pub(crate) async fn engine(&self, routes: &MemoryRouteTable) -> Engine {
         let work_dir =
             std::env::temp_dir().join(format!("rivetr-engine-test-{}", DeploymentId::new()));
         Engine::builder(
@@ -107,7 +107,7 @@ impl World {
 
 impl Harness {
     /// A fresh world with one app, and a running engine.
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let world = World::new();
         let routes = MemoryRouteTable::new();
         let (scope, app, url, branch) = seed(&world.store).await;
@@ -124,7 +124,7 @@ impl Harness {
     }
 
     /// Commit `dockerfile` to the app's branch.
-    pub fn push(&self, dockerfile: &str) -> CommitInfo {
+    pub(crate) fn push(&self, dockerfile: &str) -> CommitInfo {
         self.world.source.insert_git(
             &self.url,
             &self.branch,
@@ -136,7 +136,7 @@ impl Harness {
     }
 
     /// Change the app's spec in the store.
-    pub async fn update_spec(&mut self, change: impl FnOnce(&mut AppSpec)) {
+    pub(crate) async fn update_spec(&mut self, change: impl FnOnce(&mut AppSpec)) {
         let mut spec = self.app.spec.clone();
         change(&mut spec);
         self.app = self
@@ -147,7 +147,7 @@ impl Harness {
             .expect("spec updates");
     }
 
-    pub async fn deploy(&self) -> Deployment {
+    pub(crate) async fn deploy(&self) -> Deployment {
         let d = self
             .engine
             .deploy(&self.scope, self.app.id, Trigger::Manual)
@@ -163,7 +163,7 @@ impl Harness {
 
     /// Wait until the deployment is live or finished and the app's worker
     /// is idle (watch window over), then return it.
-    pub async fn settle(&self, id: DeploymentId) -> Deployment {
+    pub(crate) async fn settle(&self, id: DeploymentId) -> Deployment {
         tokio::time::timeout(Duration::from_secs(20), async {
             self.engine
                 .wait_for(&self.scope, id, |d| {
@@ -179,7 +179,7 @@ impl Harness {
     }
 
     /// Wait until the deployment reaches `status`.
-    pub async fn reach(&self, id: DeploymentId, status: DeploymentStatus) -> Deployment {
+    pub(crate) async fn reach(&self, id: DeploymentId, status: DeploymentStatus) -> Deployment {
         tokio::time::timeout(
             Duration::from_secs(20),
             self.engine
@@ -190,7 +190,7 @@ impl Harness {
         .expect("deployment is readable")
     }
 
-    pub async fn get(&self, id: DeploymentId) -> Deployment {
+    pub(crate) async fn get(&self, id: DeploymentId) -> Deployment {
         use rivetr_core::store::DeploymentRepo;
         self.world
             .store
@@ -200,13 +200,13 @@ impl Harness {
     }
 
     /// Deploy `dockerfile` and wait for the outcome.
-    pub async fn ship(&self, dockerfile: &str) -> Deployment {
+    pub(crate) async fn ship(&self, dockerfile: &str) -> Deployment {
         self.push(dockerfile);
         let d = self.deploy().await;
         self.settle(d.id).await
     }
 
-    pub async fn logs(&self, id: DeploymentId) -> Vec<LogLine> {
+    pub(crate) async fn logs(&self, id: DeploymentId) -> Vec<LogLine> {
         self.world
             .store
             .read_logs(&self.scope, id, 0, 10_000)
@@ -214,7 +214,7 @@ impl Harness {
             .expect("logs are readable")
     }
 
-    pub async fn log_text(&self, id: DeploymentId) -> String {
+    pub(crate) async fn log_text(&self, id: DeploymentId) -> String {
         self.logs(id)
             .await
             .into_iter()
@@ -224,12 +224,12 @@ impl Harness {
     }
 
     /// Upstreams the route table sends the app's host to.
-    pub fn routed(&self) -> Vec<Upstream> {
+    pub(crate) fn routed(&self) -> Vec<Upstream> {
         routed(&self.routes)
     }
 
     /// Ids of the containers the runtime holds.
-    pub fn container_ids(&self) -> Vec<String> {
+    pub(crate) fn container_ids(&self) -> Vec<String> {
         let mut ids: Vec<_> = self
             .world
             .runtime
@@ -242,7 +242,7 @@ impl Harness {
     }
 }
 
-pub fn routed(routes: &MemoryRouteTable) -> Vec<Upstream> {
+pub(crate) fn routed(routes: &MemoryRouteTable) -> Vec<Upstream> {
     let host: DomainName = HOST.parse().expect("valid host");
     routes
         .resolve(&host)
@@ -250,24 +250,24 @@ pub fn routed(routes: &MemoryRouteTable) -> Vec<Upstream> {
         .unwrap_or_default()
 }
 
-pub fn upstreams(d: &Deployment) -> Vec<Upstream> {
+pub(crate) fn upstreams(d: &Deployment) -> Vec<Upstream> {
     d.containers
         .iter()
         .filter_map(|c| c.address.map(|addr| Upstream { addr }))
         .collect()
 }
 
-pub fn sorted(mut ids: Vec<String>) -> Vec<String> {
+pub(crate) fn sorted(mut ids: Vec<String>) -> Vec<String> {
     ids.sort();
     ids
 }
 
-pub fn container_ids(d: &Deployment) -> Vec<String> {
+pub(crate) fn container_ids(d: &Deployment) -> Vec<String> {
     sorted(d.containers.iter().map(|c| c.id.to_string()).collect())
 }
 
 /// Statuses of `id` seen on `events` until it goes live or finishes.
-pub async fn statuses(
+pub(crate) async fn statuses(
     events: &mut broadcast::Receiver<Event>,
     id: DeploymentId,
 ) -> Vec<DeploymentStatus> {
@@ -294,7 +294,7 @@ pub async fn statuses(
 }
 
 /// Create an owner, a team, a project, an app and its domain.
-pub async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
+pub(crate) async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
     let system = Scope::system();
     let owner = store
         .create_user(
@@ -367,6 +367,6 @@ pub async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
     (scope, app, url, branch)
 }
 
-pub const V1: &str = "FROM scratch\nLABEL log=v1\nCOPY index.html /\n";
-pub const V2: &str = "FROM scratch\nLABEL log=v2\nCOPY index.html /\n";
-pub const V3: &str = "FROM scratch\nLABEL log=v3\nCOPY index.html /\n";
+pub(crate) const V1: &str = "FROM scratch\nLABEL log=v1\nCOPY index.html /\n";
+pub(crate) const V2: &str = "FROM scratch\nLABEL log=v2\nCOPY index.html /\n";
+pub(crate) const V3: &str = "FROM scratch\nLABEL log=v3\nCOPY index.html /\n";

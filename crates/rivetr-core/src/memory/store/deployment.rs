@@ -128,11 +128,31 @@ impl DeploymentRepo for MemoryStore {
                 update.status
             )));
         }
+        let now = Utc::now();
+        if update.status == DeploymentStatus::Live && from != DeploymentStatus::Live {
+            // At most one live deployment per app: the one it replaces goes
+            // in the same write.
+            let reason = format!("replaced by deployment #{}", current.number);
+            let app = current.app_id;
+            let others: Vec<DeploymentId> = state
+                .deployments
+                .values()
+                .filter(|d| d.app_id == app && d.id != id && d.status == DeploymentStatus::Live)
+                .map(|d| d.id)
+                .collect();
+            for other in others {
+                if let Some(previous) = state.deployments.get_mut(&other) {
+                    let replaced =
+                        DeploymentUpdate::to(DeploymentStatus::Replaced).reason(reason.clone());
+                    apply(previous, replaced, now);
+                }
+            }
+        }
         let deployment = state
             .deployments
             .get_mut(&id)
             .ok_or_else(|| Error::not_found(format!("deployment {id}")))?;
-        apply(deployment, update, Utc::now());
+        apply(deployment, update, now);
         Ok(deployment.clone())
     }
 

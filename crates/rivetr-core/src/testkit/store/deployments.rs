@@ -259,10 +259,39 @@ pub async fn deployments<S: Store + ?Sized>(store: &S) {
         &[Starting, Checking, Switching, Live],
     )
     .await;
-    let replaced = advance(store, owner, d3.id, Live, &[Replaced]).await;
+    let replaced = ok(store.get_deployment(owner, d3.id).await, "get_deployment");
+    assert!(
+        replaced.status == Replaced,
+        "store contract: when a deployment goes Live, the app's previously live one becomes Replaced in the same write; got {}",
+        replaced.status
+    );
+    assert!(
+        replaced
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains(&format!("#{}", d4.number))),
+        "store contract: the replaced deployment's reason names its successor; got {:?}",
+        replaced.reason
+    );
     assert!(
         replaced.finished_at.is_some(),
         "store contract: a Replaced deployment has finished_at"
+    );
+    // Live → Live refreshes containers without replacing anything.
+    let refreshed = ok(
+        store
+            .transition_deployment(
+                owner,
+                d4.id,
+                Live,
+                DeploymentUpdate::to(Live).containers(containers.clone()),
+            )
+            .await,
+        "transition_deployment Live → Live",
+    );
+    assert!(
+        refreshed.status == Live && refreshed.containers == containers,
+        "store contract: Live → Live updates the containers and stays Live"
     );
     let live = ok(store.live_deployment(owner, app).await, "live_deployment");
     assert!(
