@@ -106,3 +106,7 @@ typed_id!(
     /// Identifies an [`Invitation`](crate::model::Invitation) to a team.
     InvitationId, "invitation id"
 );
+typed_id!(
+    /// Identifies an uploaded source archive kept by the server.
+    UploadId, "upload id"
+);

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use rivetr_core::builder::Builder;
+use rivetr_core::id::UploadId;
 use rivetr_core::input::ImageRef;
 use rivetr_core::memory::{
     ImageBehavior, MemoryBuilder, MemoryNotifier, MemoryRouteTable, MemoryRuntime, MemorySource,
@@ -72,15 +73,14 @@ fn source() -> (MemorySource, Vec<(SourceSpec, SourceSpec)>) {
         ("src/index.html".to_owned(), b"<h1>shop</h1>\n".to_vec()),
     ];
     source.insert_git(&url, &"main".parse().unwrap(), files.clone());
-    source.insert_archive("upload-1", files);
+    let uploaded = UploadId::new();
+    source.insert_archive(uploaded, files);
     let git = |reference: &str| SourceSpec::Git {
         url: url.clone(),
         reference: reference.parse().unwrap(),
         watch_paths: Vec::new(),
     };
-    let archive = |upload: &str| SourceSpec::Archive {
-        upload: upload.to_owned(),
-    };
+    let archive = |upload: UploadId| SourceSpec::Archive { upload };
     let other_repo = SourceSpec::Git {
         url: "https://git.example.test/acme/none.git".parse().unwrap(),
         reference: "main".parse().unwrap(),
@@ -89,7 +89,7 @@ fn source() -> (MemorySource, Vec<(SourceSpec, SourceSpec)>) {
     let cases = vec![
         (git("main"), git("no-such-branch")),
         (git("main"), other_repo),
-        (archive("upload-1"), archive("upload-404")),
+        (archive(uploaded), archive(UploadId::new())),
     ];
     (source, cases)
 }

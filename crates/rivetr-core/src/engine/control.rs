@@ -119,13 +119,7 @@ impl Engine {
                     .await;
                 match cancelled {
                     Ok(d) => {
-                        self.inner.emit(Event::DeploymentChanged {
-                            team_id: d.team_id,
-                            app_id: d.app_id,
-                            deployment_id: d.id,
-                            status: d.status,
-                            reason: d.reason.clone(),
-                        });
+                        self.inner.emit(Event::deployment_changed(&d));
                         Ok(d)
                     }
                     // The worker took it meanwhile: cancel the running one.
@@ -206,13 +200,7 @@ impl Engine {
     }
 
     fn announce_queued(&self, deployment: &Deployment) {
-        self.inner.emit(Event::DeploymentChanged {
-            team_id: deployment.team_id,
-            app_id: deployment.app_id,
-            deployment_id: deployment.id,
-            status: deployment.status,
-            reason: None,
-        });
+        self.inner.emit(Event::deployment_changed(deployment));
         workers::kick(&self.inner, deployment.app_id);
     }
 }

@@ -100,13 +100,7 @@ impl Run {
 
     /// Send a `DeploymentChanged` event for `deployment`.
     pub(crate) fn announce(&self, deployment: &Deployment) {
-        self.inner.emit(Event::DeploymentChanged {
-            team_id: deployment.team_id,
-            app_id: deployment.app_id,
-            deployment_id: deployment.id,
-            status: deployment.status,
-            reason: deployment.reason.clone(),
-        });
+        self.inner.emit(Event::deployment_changed(deployment));
     }
 
     /// Run one step's work in its span, giving up when cancelled.
@@ -483,13 +477,7 @@ impl Run {
             )
             .await
         {
-            Ok(done) => inner.emit(Event::DeploymentChanged {
-                team_id: done.team_id,
-                app_id: done.app_id,
-                deployment_id: done.id,
-                status: done.status,
-                reason: done.reason,
-            }),
+            Ok(done) => inner.emit(Event::deployment_changed(&done)),
             Err(store_err) => {
                 tracing::error!(error = %store_err, "cannot record the deployment's failure");
             }

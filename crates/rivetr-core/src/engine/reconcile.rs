@@ -56,7 +56,7 @@ pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<ReconcileReport> {
         {
             Ok(failed) => {
                 tracing::warn!(deployment = %failed.id, %reason, "failed an interrupted deployment");
-                inner.emit(changed(&failed));
+                inner.emit(Event::deployment_changed(&failed));
                 report.failed.push(failed.id);
             }
             Err(err) => {
@@ -197,14 +197,4 @@ async fn revive(
         });
     }
     Ok(())
-}
-
-fn changed(d: &Deployment) -> Event {
-    Event::DeploymentChanged {
-        team_id: d.team_id,
-        app_id: d.app_id,
-        deployment_id: d.id,
-        status: d.status,
-        reason: d.reason.clone(),
-    }
 }

@@ -176,17 +176,15 @@ async fn roll_back(
             }
             containers::remove_all(&run.inner, &failed_containers, log).await;
             log.info(&format!("Deployment #{} is live again", previous.number));
-            run.inner.notify(&Notification {
-                team_id: app.team_id,
-                app_id: Some(app.id),
-                deployment_id: Some(run.deployment.id),
-                level: NotificationLevel::Failure,
-                title: format!(
+            failure(
+                run,
+                app,
+                format!(
                     "{} deployment #{} was rolled back to #{}",
                     app.name, run.deployment.number, previous.number
                 ),
-                body: reason.to_owned(),
-            });
+                reason.to_owned(),
+            );
             true
         }
         Err(err) => {
@@ -194,17 +192,15 @@ async fn roll_back(
                 "The automatic rollback failed: {err}. Deployment #{} stays live",
                 run.deployment.number
             ));
-            run.inner.notify(&Notification {
-                team_id: app.team_id,
-                app_id: Some(app.id),
-                deployment_id: Some(run.deployment.id),
-                level: NotificationLevel::Failure,
-                title: format!(
+            failure(
+                run,
+                app,
+                format!(
                     "{} deployment #{} is failing and could not be rolled back",
                     app.name, run.deployment.number
                 ),
-                body: format!("{reason}; rollback failed: {err}"),
-            });
+                format!("{reason}; rollback failed: {err}"),
+            );
             false
         }
     }
@@ -280,4 +276,16 @@ async fn newer_queued(run: &Run) -> bool {
         // When in doubt, let the queue move on.
         Err(_) => true,
     }
+}
+
+/// Tell people the deployment being watched failed.
+fn failure(run: &Run, app: &App, title: String, body: String) {
+    run.inner.notify(&Notification {
+        team_id: app.team_id,
+        app_id: Some(app.id),
+        deployment_id: Some(run.deployment.id),
+        level: NotificationLevel::Failure,
+        title,
+        body,
+    });
 }

@@ -92,13 +92,7 @@ async fn run(inner: Arc<Inner>, app: AppId, wake: Arc<Notify>) {
             return;
         };
         for old in &taken.superseded {
-            inner.emit(Event::DeploymentChanged {
-                team_id: old.team_id,
-                app_id: old.app_id,
-                deployment_id: old.id,
-                status: old.status,
-                reason: old.reason.clone(),
-            });
+            inner.emit(Event::deployment_changed(old));
         }
         pipeline::run(&inner, taken.deployment, &wake).await;
     }

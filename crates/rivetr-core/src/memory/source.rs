@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use super::faults::Faults;
 use crate::error::{Error, Result};
+use crate::id::UploadId;
 use crate::input::{GitRef, GitUrl};
 use crate::log_sink::LogSink;
 use crate::model::{CommitInfo, SourceSpec};
@@ -44,7 +45,7 @@ struct Inner {
 #[derive(Debug, Default)]
 struct State {
     repos: HashMap<GitUrl, HashMap<GitRef, (CommitInfo, Files)>>,
-    archives: HashMap<String, Files>,
+    archives: HashMap<UploadId, Files>,
 }
 
 impl MemorySource {
@@ -104,9 +105,13 @@ impl MemorySource {
     }
 
     /// Store an uploaded archive's content under the key `upload`.
-    pub fn insert_archive(&self, upload: &str, files: impl IntoIterator<Item = (String, Vec<u8>)>) {
+    pub fn insert_archive(
+        &self,
+        upload: UploadId,
+        files: impl IntoIterator<Item = (String, Vec<u8>)>,
+    ) {
         let files = files.into_iter().collect();
-        self.lock().archives.insert(upload.to_owned(), files);
+        self.lock().archives.insert(upload, files);
     }
 
     fn lookup(&self, source: &SourceSpec) -> Result<(Option<CommitInfo>, Files)> {
@@ -272,14 +277,13 @@ mod tests {
     #[tokio::test]
     async fn refuses_escaping_names_and_unknown_sources() {
         let source = MemorySource::new();
-        source.insert_archive("up", [("../evil".to_owned(), Vec::new())]);
-        source.insert_archive("abs", [("/etc/evil".to_owned(), Vec::new())]);
+        let (up, abs) = (UploadId::new(), UploadId::new());
+        source.insert_archive(up, [("../evil".to_owned(), Vec::new())]);
+        source.insert_archive(abs, [("/etc/evil".to_owned(), Vec::new())]);
         let dir = tempfile::tempdir().unwrap();
         let log = LogSink::discard();
-        for upload in ["up", "abs"] {
-            let spec = SourceSpec::Archive {
-                upload: upload.to_owned(),
-            };
+        for upload in [up, abs] {
+            let spec = SourceSpec::Archive { upload };
             let err = source.fetch(&spec, dir.path(), &log).await.unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
         }
@@ -293,11 +297,10 @@ mod tests {
     #[tokio::test]
     async fn scripted_fail_and_stall() {
         let source = MemorySource::new();
-        source.insert_archive("up", [("a".to_owned(), b"a".to_vec())]);
+        let upload = UploadId::new();
+        source.insert_archive(upload, [("a".to_owned(), b"a".to_vec())]);
         let dir = tempfile::tempdir().unwrap();
-        let spec = SourceSpec::Archive {
-            upload: "up".to_owned(),
-        };
+        let spec = SourceSpec::Archive { upload };
         let log = LogSink::discard();
         source
             .faults()

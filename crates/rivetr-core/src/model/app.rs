@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::id::{AppId, EnvironmentId, ProjectId, TeamId};
+use crate::id::{AppId, EnvironmentId, ProjectId, TeamId, UploadId};
 use crate::input::{
     AppName, BuildTarget, CommandLine, ContainerPath, CpuLimit, EnvKey, GitRef, GitUrl, HostPath,
     HttpPath, ImageRef, MemoryLimit, PathInRepo, Port, VolumeName,
@@ -116,8 +116,8 @@ pub enum SourceSpec {
     },
     /// An uploaded archive (zip or tar.gz), kept by the server under this key.
     Archive {
-        /// Key of the stored upload.
-        upload: String,
+        /// The stored upload.
+        upload: UploadId,
     },
     /// A prebuilt image: no fetch of code, no build.
     Image {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{DeploymentStatus, LogLine};
+use super::{Deployment, DeploymentStatus, LogLine};
 use crate::id::{AppId, DeploymentId, TeamId};
 use crate::runtime::ContainerId;
 
@@ -52,6 +52,18 @@ pub enum Event {
 }
 
 impl Event {
+    /// The `DeploymentChanged` event announcing `deployment` as it is now.
+    #[must_use]
+    pub fn deployment_changed(deployment: &Deployment) -> Self {
+        Event::DeploymentChanged {
+            team_id: deployment.team_id,
+            app_id: deployment.app_id,
+            deployment_id: deployment.id,
+            status: deployment.status,
+            reason: deployment.reason.clone(),
+        }
+    }
+
     /// The team the event belongs to (subscribers filter by it).
     #[must_use]
     pub fn team_id(&self) -> TeamId {
