@@ -1,3 +1,5 @@
 #![doc = include_str!("../README.md")]
 
+pub mod docker;
+
 pub use rivetr_core;
