@@ -6,7 +6,9 @@
 //! Return a [`Detection`] that explains itself (the engine writes the reason
 //! into the deployment log), make the built image available to the
 //! [`ContainerRuntime`](crate::runtime::ContainerRuntime) the engine uses,
-//! and run `rivetr_core::testkit::builder::conformance`.
+//! and run `rivetr_core::testkit::builder::conformance(&builder, &buildable,
+//! &unbuildable, &image, &runtime)` with a tree it can build, one it cannot,
+//! the image name to build, and the runtime that should end up holding it.
 
 use std::fmt;
 

@@ -4,7 +4,7 @@
 //!
 //! Deliver each [`Notification`] once (retry transient failures inside
 //! `notify` if you like; the engine does not), and run
-//! `rivetr_core::testkit::notifier::conformance`.
+//! `rivetr_core::testkit::notifier::conformance(&notifier)`.
 
 use std::fmt;
 

@@ -6,7 +6,8 @@
 //! Readers must never wait for writers (swap an immutable snapshot),
 //! [`RouteTable::switch`] must be atomic, and it must return only when the
 //! old upstreams are idle or the drain window has ended. Run
-//! `rivetr_core::testkit::route::conformance`.
+//! `rivetr_core::testkit::route::conformance(&table)`, and
+//! `route::drain_conformance(&table, hold)` when you can hold a request open.
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -6,7 +6,9 @@
 //! Implement every required method with the contract in its `# Behavior`
 //! section, report what you support in [`ContainerRuntime::capabilities`],
 //! convert your private errors into [`Error`](crate::Error), then run
-//! `rivetr_core::testkit::runtime::conformance(&your_runtime)` in your tests.
+//! `rivetr_core::testkit::runtime::conformance(&your_runtime, &fixture)` in
+//! your tests, where the `RuntimeFixture` names an image present in your
+//! runtime that serves HTTP on a port, and a network name unique to the run.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -4,8 +4,9 @@
 //!
 //! Say which sources you handle in [`SourceFetcher::supports`], write the
 //! tree under the directory you are given, and run
-//! `rivetr_core::testkit::source::conformance` with a source your fetcher
-//! can fetch.
+//! `rivetr_core::testkit::source::conformance(&fetcher, &supported, &missing)`
+//! with a source your fetcher can fetch and one it supports that does not
+//! exist.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
