@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::input::HostPath;
+
 /// Settings of the deploy engine that are not per app.
 ///
 /// Per-app rollout settings (watch window, drain, stop grace) live in each
@@ -28,6 +30,14 @@ pub struct EngineConfig {
     /// How long to wait for a deployment's log writer to flush when the
     /// deployment ends.
     pub log_flush_timeout: Duration,
+    /// Host directories apps may bind-mount (and anything below them). Empty
+    /// (the default) refuses every bind mount; named volumes are always
+    /// allowed. An instance admin sets this.
+    pub allowed_bind_roots: Vec<HostPath>,
+    /// Let apps mount a container engine's socket (`docker.sock`,
+    /// `podman.sock`), which hands them control of the host. Off by default,
+    /// even under an allowed root.
+    pub allow_engine_socket: bool,
 }
 
 impl Default for EngineConfig {
@@ -40,6 +50,8 @@ impl Default for EngineConfig {
             watch_failures: 3,
             event_capacity: 1024,
             log_flush_timeout: Duration::from_secs(10),
+            allowed_bind_roots: Vec::new(),
+            allow_engine_socket: false,
         }
     }
 }

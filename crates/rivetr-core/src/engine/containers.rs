@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::Inner;
+use super::{EngineConfig, Inner};
 use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::input::ImageRef;
 use crate::log_sink::LogSink;
-use crate::model::{App, Deployment, RunningContainer};
+use crate::model::{App, Deployment, MountSource, RunningContainer, VolumeMount};
 use crate::runtime::{
     ContainerId, ContainerSpec, ContainerState, LABEL_APP, LABEL_DEPLOYMENT, LABEL_MANAGED,
 };
@@ -52,6 +52,7 @@ pub(crate) async fn start_replicas(
     started: &mut Vec<RunningContainer>,
     log: &LogSink,
 ) -> Result<()> {
+    check_mounts(&inner.config, &app.spec.run.volumes)?;
     let runtime = inner.parts.runtime.as_ref();
     runtime
         .ensure_network(&inner.config.network)
@@ -175,4 +176,46 @@ pub(crate) async fn stop_all(
             tracing::warn!(container = %container.id, error = %err, "cannot stop container");
         }
     }
+}
+
+/// Refuse bind mounts outside the roots the admin allows, and a container
+/// engine's socket unless explicitly allowed.
+pub(crate) fn check_mounts(config: &EngineConfig, volumes: &[VolumeMount]) -> Result<()> {
+    for mount in volumes {
+        let MountSource::Bind(path) = &mount.source else {
+            continue;
+        };
+        let is_socket = path
+            .as_path()
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| matches!(name, "docker.sock" | "podman.sock" | "containerd.sock"));
+        if is_socket && !config.allow_engine_socket {
+            return Err(Error::permission_denied(format!(
+                "mounting the container engine socket {path} would give the app control of the host; \
+                 an instance admin must allow it"
+            )));
+        }
+        if !config
+            .allowed_bind_roots
+            .iter()
+            .any(|root| path.starts_with(root))
+        {
+            let allowed = if config.allowed_bind_roots.is_empty() {
+                "no host directory may be bind-mounted on this instance; use a named volume"
+                    .to_owned()
+            } else {
+                let roots: Vec<&str> = config
+                    .allowed_bind_roots
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect();
+                format!("allowed roots: {}", roots.join(", "))
+            };
+            return Err(Error::permission_denied(format!(
+                "bind mount of {path} is outside the directories apps may mount ({allowed})"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Engine, lock, workers};
+use super::{Engine, containers, lock, workers};
 use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::id::{AppId, DeploymentId};
@@ -17,8 +17,10 @@ impl Engine {
     /// # Errors
     ///
     /// `NotFound` for an app the scope cannot see, `PermissionDenied` when
-    /// its role may not deploy, store errors.
+    /// its role may not deploy or the app mounts a host path this instance
+    /// does not allow; store errors.
     pub async fn deploy(&self, scope: &Scope, app: AppId, trigger: Trigger) -> Result<Deployment> {
+        self.check_spec(scope, app).await?;
         let deployment = self
             .inner
             .parts
@@ -52,6 +54,7 @@ impl Engine {
         app: AppId,
         to: Option<DeploymentId>,
     ) -> Result<Deployment> {
+        self.check_spec(scope, app).await?;
         let store = &self.inner.parts.store;
         let target = match to {
             Some(id) => {
@@ -139,6 +142,14 @@ impl Engine {
                 deployment.number
             ))),
         }
+    }
+
+    /// Refuse, before anything is queued, an app whose spec this instance
+    /// would refuse to run (bind mounts outside the allowed roots, the engine
+    /// socket).
+    async fn check_spec(&self, scope: &Scope, app: AppId) -> Result<()> {
+        let app = self.inner.parts.store.get_app(scope, app).await?;
+        containers::check_mounts(&self.inner.config, &app.spec.run.volumes)
     }
 
     fn cancel_running(&self, id: DeploymentId) {

@@ -111,3 +111,80 @@ async fn missing_source_fails_clearly() {
         "the reason names what is missing: {reason}"
     );
 }
+
+#[tokio::test]
+async fn bind_mounts_outside_the_allowed_roots_are_refused_before_anything_runs() {
+    use rivetr_core::ErrorKind;
+    use rivetr_core::model::{MountSource, VolumeMount};
+    use rivetr_core::store::DeploymentRepo;
+    let mut h = Harness::new().await;
+    h.push(V1);
+    for path in ["/etc", "/var/run/docker.sock", "/srv/apps/../../etc"] {
+        let Ok(source) = path.parse() else {
+            continue; // `..` never even parses into a HostPath
+        };
+        h.update_spec(|s| {
+            s.run.volumes = vec![VolumeMount {
+                source: MountSource::Bind(source),
+                target: "/data".parse().unwrap(),
+                read_only: false,
+            }];
+        })
+        .await;
+        let err = h
+            .engine
+            .deploy(&h.scope, h.app.id, rivetr_core::model::Trigger::Manual)
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("a bind mount of {path} is refused"));
+        assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    }
+    let queued = h
+        .world
+        .store
+        .list_deployments(&h.scope, h.app.id, rivetr_core::model::Page::first(10))
+        .await
+        .unwrap();
+    assert!(queued.is_empty(), "nothing was queued");
+    assert!(h.container_ids().is_empty());
+}
+
+#[tokio::test]
+async fn bind_mounts_under_an_allowed_root_run_but_never_the_engine_socket() {
+    use rivetr_core::ErrorKind;
+    use rivetr_core::model::{DeploymentStatus, MountSource, Trigger, VolumeMount};
+    let mut h = Harness::new().await;
+    h.engine.shutdown().await;
+    h.engine = h
+        .world
+        .engine_with(&h.routes, |c| {
+            c.allowed_bind_roots = vec!["/srv/apps".parse().unwrap()];
+        })
+        .await;
+    h.push(V1);
+    let mount = |path: &str| VolumeMount {
+        source: MountSource::Bind(path.parse().unwrap()),
+        target: "/data".parse().unwrap(),
+        read_only: true,
+    };
+    h.update_spec(|s| s.run.volumes = vec![mount("/srv/apps/shop/uploads")])
+        .await;
+    let live = h.ship(V1).await;
+    assert_eq!(live.status, DeploymentStatus::Live);
+    let spec = h
+        .world
+        .runtime
+        .spec(&live.containers[0].id)
+        .expect("the container exists");
+    assert_eq!(spec.volumes, vec![mount("/srv/apps/shop/uploads")]);
+
+    h.update_spec(|s| s.run.volumes = vec![mount("/srv/apps/docker.sock")])
+        .await;
+    let err = h
+        .engine
+        .deploy(&h.scope, h.app.id, Trigger::Manual)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied);
+    assert!(err.message().contains("socket"), "{err}");
+}

@@ -88,6 +88,15 @@ impl World {
 
     /// Start an engine over these parts and `routes`.
     pub(crate) async fn engine(&self, routes: &MemoryRouteTable) -> Engine {
+        self.engine_with(routes, |_| {}).await
+    }
+
+    /// Start an engine with settings changed by `change`.
+    pub(crate) async fn engine_with(
+        &self,
+        routes: &MemoryRouteTable,
+        change: impl FnOnce(&mut EngineConfig),
+    ) -> Engine {
         let work_dir =
             std::env::temp_dir().join(format!("rivetr-engine-test-{}", DeploymentId::new()));
         Engine::builder(
@@ -98,7 +107,11 @@ impl World {
         .source(Arc::new(self.source.clone()))
         .builder(self.builder.clone())
         .notifier(Arc::new(self.notifier.clone()))
-        .config(test_config(&work_dir))
+        .config({
+            let mut config = test_config(&work_dir);
+            change(&mut config);
+            config
+        })
         .start()
         .await
         .expect("engine starts")
