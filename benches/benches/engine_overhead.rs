@@ -19,53 +19,25 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rivetr_core::access::Scope;
 use rivetr_core::builder::{BuildRequest, Builder};
 use rivetr_core::engine::{Engine, EngineConfig};
 use rivetr_core::input::{GitUrlPolicy, ImageRef};
 use rivetr_core::log_sink::LogSink;
 use rivetr_core::memory::{MemoryRouteTable, MemoryStore};
-use rivetr_core::model::{
-    AppSpec, DeploymentStatus, HealthCheck, NewApp, NewProject, NewUser, Page, RestartPolicy,
-    Trigger,
-};
+use rivetr_core::model::{AppSpec, DeploymentStatus, HealthCheck, Page, RestartPolicy, Trigger};
 use rivetr_core::runtime::{ContainerRuntime, ContainerSpec, HealthStatus};
 use rivetr_core::source::SourceFetcher;
-use rivetr_core::store::{AppRepo, DeploymentRepo, ProjectRepo, TeamRepo, UserRepo};
+use rivetr_core::store::DeploymentRepo;
 use rivetr_runtime::build::DockerfileBuilder;
 use rivetr_runtime::docker::{ConnectOptions, DockerRuntime};
 use rivetr_runtime::source::{GitSource, GitSourceConfig};
+use rivetr_runtime::testsupport::{busybox_path, git};
 
 const DOCKERFILE: &str = "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nEXPOSE 8080\n\
 CMD [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n";
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Bench",
-            "-c",
-            "user.email=bench@example.com",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .status()
-        .expect("git is installed");
-    assert!(status.success(), "git {args:?}");
-}
 
 fn health() -> HealthCheck {
     HealthCheck {
@@ -102,8 +74,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("app");
     std::fs::create_dir_all(repo.join("www")).unwrap();
-    let busybox = std::env::var("RIVETR_TEST_BUSYBOX").unwrap_or_else(|_| "/bin/busybox".into());
-    std::fs::copy(busybox, repo.join("busybox")).unwrap();
+    std::fs::copy(busybox_path(), repo.join("busybox")).unwrap();
     std::fs::write(repo.join("www/index.html"), "bench\n").unwrap();
     std::fs::write(repo.join("Dockerfile"), DOCKERFILE).unwrap();
     git(&repo, &["init", "--quiet"]);
@@ -150,54 +121,14 @@ async fn main() {
     .start()
     .await
     .unwrap();
-    let system = Scope::system();
-    let user = store
-        .create_user(
-            &system,
-            NewUser {
-                email: "bench@example.com".parse().unwrap(),
-                name: "Bench".parse().unwrap(),
-                instance_admin: false,
-            },
-        )
-        .await
-        .unwrap();
-    let team = store
-        .create_team(&system, "Bench".parse().unwrap(), user.id)
-        .await
-        .unwrap();
-    let scope = store.scope_for(user.id, team.id).await.unwrap();
-    let project = store
-        .create_project(
-            &scope,
-            NewProject {
-                team_id: team.id,
-                name: "Bench".parse().unwrap(),
-            },
-        )
-        .await
-        .unwrap();
-    let env = store
-        .list_environments(&scope, project.id)
-        .await
-        .unwrap()
-        .remove(0);
+    let seeded = rivetr_core::testkit::seed::team_with_project(&store, "bench@example.com").await;
+    let scope = seeded.scope.clone();
     let mut spec = AppSpec::from_git(url.parse().unwrap(), "main".parse().unwrap());
     spec.run.port = Some("8080".parse().unwrap());
     spec.run.health_check = Some(health());
     spec.deploy.watch_window = Duration::ZERO;
     spec.deploy.stop_grace = Duration::ZERO;
-    let app = store
-        .create_app(
-            &scope,
-            NewApp {
-                environment_id: env.id,
-                name: "bench".parse().unwrap(),
-                spec: spec.clone(),
-            },
-        )
-        .await
-        .unwrap();
+    let app = seeded.app(&store, "bench", spec.clone()).await;
 
     let deploy = || async {
         let start = Instant::now();

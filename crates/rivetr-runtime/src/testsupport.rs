@@ -145,3 +145,46 @@ pub fn unique(prefix: &str) -> String {
         .unwrap_or(0);
     format!("{prefix}-{:x}-{n}-{:x}", std::process::id(), nanos)
 }
+
+/// Run the `git` CLI in `dir` with a fixed identity and no user or system
+/// configuration — for making test repositories only (an argument vector,
+/// never a shell; product code never runs git).
+///
+/// # Panics
+///
+/// When git is missing or the command fails.
+pub fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=Test Author",
+            "-c",
+            "user.email=test@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(["-c", "tag.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap_or_else(|e| panic!("the git CLI is needed by these tests: {e}"));
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// The static busybox binary test images are built with:
+/// `RIVETR_TEST_BUSYBOX`, or `/bin/busybox`.
+#[must_use]
+pub fn busybox_path() -> std::path::PathBuf {
+    std::env::var_os("RIVETR_TEST_BUSYBOX").map_or_else(|| "/bin/busybox".into(), Into::into)
+}

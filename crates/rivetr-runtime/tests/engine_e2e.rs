@@ -11,7 +11,6 @@
 mod git_http;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,42 +21,17 @@ use rivetr_core::id::DeploymentId;
 use rivetr_core::input::GitUrlPolicy;
 use rivetr_core::memory::{MemoryRouteTable, MemoryStore};
 use rivetr_core::model::DeploymentStatus::{self, *};
-use rivetr_core::model::{
-    App, AppSpec, Deployment, Event, HealthCheck, NewApp, NewDomain, NewProject, NewUser, Trigger,
-};
+use rivetr_core::model::{App, AppSpec, Deployment, Event, HealthCheck, NewDomain, Trigger};
 use rivetr_core::route::RouteTable;
 use rivetr_core::runtime::{ContainerRuntime, LABEL_APP, LabelFilter};
-use rivetr_core::store::{AppRepo, DomainRepo, ProjectRepo, TeamRepo, UserRepo};
+use rivetr_core::store::DomainRepo;
 use rivetr_runtime::build::DockerfileBuilder;
 use rivetr_runtime::docker::DockerRuntime;
 use rivetr_runtime::source::{GitSource, GitSourceConfig};
-use rivetr_runtime::testsupport::{docker_or_skip, unique};
+use rivetr_runtime::testsupport::{busybox_path, docker_or_skip, git, unique};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const HOST: &str = "shop.e2e.example.com";
-
-/// Run git in test code: an argument vector, never a shell.
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=E2E", "-c", "user.email=e2e@example.com"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("the git CLI is needed by this test");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The app's repository: a static busybox serving `www/` on port 8080.
 struct Repo {
@@ -68,9 +42,8 @@ impl Repo {
     fn create(root: &Path) -> Self {
         let dir = root.join("shop");
         std::fs::create_dir_all(dir.join("www")).unwrap();
-        let busybox =
-            std::env::var("RIVETR_TEST_BUSYBOX").unwrap_or_else(|_| "/bin/busybox".into());
-        std::fs::copy(&busybox, dir.join("busybox")).expect("a static busybox (busybox-static)");
+        std::fs::copy(busybox_path(), dir.join("busybox"))
+            .expect("a static busybox (busybox-static)");
         git(&dir, &["init", "--quiet"]);
         Self { dir }
     }
@@ -140,38 +113,8 @@ impl World {
         .await
         .unwrap();
 
-        let system = Scope::system();
-        let owner = store
-            .create_user(
-                &system,
-                NewUser {
-                    email: "ops@example.com".parse().unwrap(),
-                    name: "Ops".parse().unwrap(),
-                    instance_admin: false,
-                },
-            )
-            .await
-            .unwrap();
-        let team = store
-            .create_team(&system, "E2E".parse().unwrap(), owner.id)
-            .await
-            .unwrap();
-        let scope = store.scope_for(owner.id, team.id).await.unwrap();
-        let project = store
-            .create_project(
-                &scope,
-                NewProject {
-                    team_id: team.id,
-                    name: "Shop".parse().unwrap(),
-                },
-            )
-            .await
-            .unwrap();
-        let env = store
-            .list_environments(&scope, project.id)
-            .await
-            .unwrap()
-            .remove(0);
+        let seeded = rivetr_core::testkit::seed::team_with_project(&store, "ops@example.com").await;
+        let scope = seeded.scope.clone();
         let mut spec = AppSpec::from_git(url.parse().unwrap(), "main".parse().unwrap());
         spec.run.port = Some("8080".parse().unwrap());
         spec.run.health_check = Some(HealthCheck {
@@ -182,17 +125,7 @@ impl World {
         spec.deploy.watch_window = Duration::ZERO;
         spec.deploy.drain_timeout = Duration::from_secs(2);
         spec.deploy.stop_grace = Duration::from_secs(1);
-        let app = store
-            .create_app(
-                &scope,
-                NewApp {
-                    environment_id: env.id,
-                    name: "shop".parse().unwrap(),
-                    spec,
-                },
-            )
-            .await
-            .unwrap();
+        let app = seeded.app(&store, "shop", spec).await;
         store
             .add_domain(
                 &scope,

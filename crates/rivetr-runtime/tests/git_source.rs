@@ -20,37 +20,9 @@ use rivetr_core::log_sink::LogSink;
 use rivetr_core::model::{DeploymentStatus, SourceSpec};
 use rivetr_core::source::SourceFetcher;
 use rivetr_runtime::source::{GitCredentials, GitSource, GitSourceConfig, StaticCredentials};
+use rivetr_runtime::testsupport::git;
 
 const TOKEN: &str = "s3cr3t-t0ken-value";
-
-/// Run git (test code only: an argument vector, never a shell).
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test Author",
-            "-c",
-            "user.email=test@example.com",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "tag.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("the git CLI is needed by these tests");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 fn write(dir: &Path, name: &str, content: &str) {
     let path = dir.join(name);

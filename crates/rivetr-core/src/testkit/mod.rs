@@ -22,5 +22,6 @@ pub mod builder;
 pub mod notifier;
 pub mod route;
 pub mod runtime;
+pub mod seed;
 pub mod source;
 pub mod store;

@@ -29,11 +29,11 @@ use rivetr_core::memory::{
     MemoryBuilder, MemoryNotifier, MemoryRouteTable, MemoryRuntime, MemorySource, MemoryStore,
 };
 use rivetr_core::model::{
-    App, AppSpec, CommitInfo, Deployment, DeploymentStatus, Event, HealthCheck, LogLine, NewApp,
-    NewDomain, NewProject, NewUser, Role, Trigger,
+    App, AppSpec, CommitInfo, Deployment, DeploymentStatus, Event, HealthCheck, LogLine, NewDomain,
+    Role, Trigger,
 };
 use rivetr_core::route::{RouteTable, Upstream};
-use rivetr_core::store::{AppRepo, DomainRepo, LogRepo, ProjectRepo, TeamRepo, UserRepo};
+use rivetr_core::store::{AppRepo, DomainRepo, LogRepo};
 use tokio::sync::broadcast;
 
 pub(crate) const HOST: &str = "web.example.com";
@@ -308,39 +308,8 @@ pub(crate) async fn statuses(
 
 /// Create an owner, a team, a project, an app and its domain.
 pub(crate) async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
-    let system = Scope::system();
-    let owner = store
-        .create_user(
-            &system,
-            NewUser {
-                email: "owner@example.com".parse().unwrap(),
-                name: "Owner".parse().unwrap(),
-                instance_admin: false,
-            },
-        )
-        .await
-        .unwrap();
-    let team = store
-        .create_team(&system, "Acme".parse().unwrap(), owner.id)
-        .await
-        .unwrap();
-    let scope = store.scope_for(owner.id, team.id).await.unwrap();
-    assert_eq!(scope.role(), Some(Role::Owner));
-    let project = store
-        .create_project(
-            &scope,
-            NewProject {
-                team_id: team.id,
-                name: "Shop".parse().unwrap(),
-            },
-        )
-        .await
-        .unwrap();
-    let env = store
-        .list_environments(&scope, project.id)
-        .await
-        .unwrap()
-        .remove(0);
+    let seeded = rivetr_core::testkit::seed::team_with_project(store, "owner@example.com").await;
+    assert_eq!(seeded.scope.role(), Some(Role::Owner));
     let url: GitUrl = "https://git.example.com/acme/web.git".parse().unwrap();
     let branch: GitRef = "main".parse().unwrap();
     let mut spec = AppSpec::from_git(url.clone(), branch.clone());
@@ -353,20 +322,10 @@ pub(crate) async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
     spec.deploy.watch_window = Duration::ZERO;
     spec.deploy.drain_timeout = Duration::from_secs(5);
     spec.deploy.stop_grace = Duration::from_millis(100);
-    let app = store
-        .create_app(
-            &scope,
-            NewApp {
-                environment_id: env.id,
-                name: "web".parse().unwrap(),
-                spec,
-            },
-        )
-        .await
-        .unwrap();
+    let app = seeded.app(store, "web", spec).await;
     store
         .add_domain(
-            &scope,
+            &seeded.scope,
             NewDomain {
                 app_id: app.id,
                 host: HOST.parse().unwrap(),
@@ -377,7 +336,7 @@ pub(crate) async fn seed(store: &MemoryStore) -> (Scope, App, GitUrl, GitRef) {
         )
         .await
         .unwrap();
-    (scope, app, url, branch)
+    (seeded.scope, app, url, branch)
 }
 
 pub(crate) const V1: &str = "FROM scratch\nLABEL log=v1\nCOPY index.html /\n";
