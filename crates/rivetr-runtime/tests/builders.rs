@@ -21,7 +21,9 @@ use rivetr_core::ErrorKind;
 use rivetr_core::builder::{BuildRequest, Builder, Detection};
 use rivetr_core::input::{BuildTarget, CommandLine, EnvKey, ImageRef, PathInRepo};
 use rivetr_core::log_sink::LogSink;
-use rivetr_core::model::{BuildSpec, BuilderKind, DeploymentStatus, LogStream, NewLogLine};
+use rivetr_core::model::{
+    BuildSpec, BuilderKind, DeploymentStatus, LogStream, NewLogLine, StaticSiteBuild,
+};
 use rivetr_core::source::SourceTree;
 use rivetr_runtime::build::{
     BuildpacksBuilder, CliConfig, DockerfileBuilder, NixpacksBuilder, RailpackBuilder,
@@ -626,6 +628,338 @@ async fn get(port: u16, path: &str) -> String {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("nothing answered on 127.0.0.1:{port}");
+}
+
+// ------------------------------------- static site builder: build command
+
+/// The busybox base image of the static site tests (built from scratch with
+/// the host's busybox and its applets: no registry is reachable).
+async fn busybox_base(connection: &Connection, busybox: &Path, what: &str) -> ImageRef {
+    let dir = tempfile::tempdir().unwrap();
+    copy_busybox(busybox, dir.path());
+    write_tree(
+        dir.path(),
+        &[(
+            "Dockerfile",
+            "FROM scratch\nCOPY busybox /bin/busybox\n\
+             RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+        )],
+    );
+    let base = unique_image(what);
+    DockerfileBuilder::from_connection(connection)
+        .build(
+            &request(dir.path(), BuildSpec::default(), &base),
+            &LogSink::discard(),
+        )
+        .await
+        .unwrap();
+    base
+}
+
+/// A static site builder serving with busybox `httpd` on `base`.
+fn busybox_site_builder(connection: &Connection, base: &ImageRef) -> StaticSiteBuilder {
+    let config = StaticSiteConfig {
+        base_image: base.clone(),
+        serve_command: CommandLine::new(["/bin/httpd", "-f", "-p", "8080", "-h", "/site"]).unwrap(),
+        port: 8080u16.try_into().unwrap(),
+    };
+    StaticSiteBuilder::from_connection(connection, config)
+}
+
+/// A static site build running `command` in `image`, serving `dist`.
+fn site_build(image: &ImageRef, command: &[&str]) -> StaticSiteBuild {
+    StaticSiteBuild {
+        image: image.clone(),
+        command: CommandLine::new(command.iter().copied()).unwrap(),
+        output_dir: "dist".parse().unwrap(),
+    }
+}
+
+/// Run `image` (port 8080 published on 127.0.0.1 only), `GET` each of
+/// `paths`, remove the container and return the responses.
+async fn serve_and_get(
+    docker: &Docker,
+    image: &ImageRef,
+    what: &str,
+    paths: &[&str],
+) -> Vec<String> {
+    let name = format!("rivetr-test-{what}-{}", std::process::id());
+    let body = ContainerCreateBody {
+        image: Some(image.as_str().to_owned()),
+        host_config: Some(HostConfig {
+            port_bindings: Some(HashMap::from([(
+                "8080/tcp".to_owned(),
+                Some(vec![PortBinding {
+                    host_ip: Some("127.0.0.1".to_owned()),
+                    host_port: Some(String::new()),
+                }]),
+            )])),
+            ..HostConfig::default()
+        }),
+        ..ContainerCreateBody::default()
+    };
+    let remove = || async {
+        let _ = docker
+            .remove_container(
+                &name,
+                Some(RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await;
+    };
+    remove().await;
+    docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: Some(name.clone()),
+                ..CreateContainerOptions::default()
+            }),
+            body,
+        )
+        .await
+        .unwrap();
+    let started = docker.start_container(&name, None).await;
+    let mut responses = Vec::new();
+    if started.is_ok() {
+        let inspect = docker.inspect_container(&name, None).await.unwrap();
+        let ports = inspect.network_settings.unwrap().ports.unwrap();
+        let binding = ports["8080/tcp"].as_ref().unwrap()[0].clone();
+        assert_eq!(binding.host_ip.as_deref(), Some("127.0.0.1"));
+        let port: u16 = binding.host_port.unwrap().parse().unwrap();
+        for path in paths {
+            responses.push(get(port, path).await);
+        }
+    }
+    remove().await;
+    started.unwrap();
+    responses
+}
+
+/// The body of an HTTP response.
+fn body_of(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, body)| body)
+}
+
+fn is_ok(response: &str) -> bool {
+    response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200")
+}
+
+#[tokio::test]
+async fn static_site_build_command_output_is_served() {
+    let Some((connection, busybox)) = engine().await else {
+        return;
+    };
+    let docker = &connection.docker;
+    let base = busybox_base(&connection, &busybox, "static-build-base").await;
+    let builder = busybox_site_builder(&connection, &base);
+    // No index.html before the build: only the build command makes one.
+    let site = tempfile::tempdir().unwrap();
+    write_tree(
+        site.path(),
+        &[
+            ("web/content/page.html", "<h1>built by the command</h1>\n"),
+            ("web/package.json", "{}"),
+            ("web/.dockerignore", "private.txt\n"),
+            ("web/private.txt", "hidden"),
+        ],
+    );
+    let mut spec = BuildSpec {
+        base_directory: Some("web".parse().unwrap()),
+        ..BuildSpec::default()
+    };
+    let no = builder.detect(&tree_of(site.path()), &spec).await.unwrap();
+    assert!(!no.is_yes(), "{no:?}");
+    // The build image is the busybox base too (no registry here); the
+    // command is the user's own argument vector (a shell inside the
+    // container is theirs to use).
+    spec.static_site = Some(site_build(
+        &base,
+        &[
+            "/bin/busybox",
+            "sh",
+            "-c",
+            "mkdir -p dist && cp content/page.html dist/index.html \
+             && echo \"greeting=$GREETING\" >> dist/index.html \
+             && if [ -e private.txt ]; then echo leaked >> dist/index.html; fi",
+        ],
+    ));
+    spec.build_args
+        .insert("GREETING".parse().unwrap(), "hello-from-build-arg".into());
+    let yes = builder.detect(&tree_of(site.path()), &spec).await.unwrap();
+    assert!(yes.is_yes(), "{yes:?}");
+    assert!(
+        yes.reason().contains("static site build")
+            && yes.reason().contains("web/dist")
+            && yes
+                .reason()
+                .contains("index.html may only exist after the build"),
+        "{yes:?}"
+    );
+
+    let image = unique_image("static-built");
+    let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+    builder
+        .build(&request(site.path(), spec.clone(), &image), &log)
+        .await
+        .unwrap();
+    let text = texts(&drain(&mut rx));
+    let intro = text
+        .iter()
+        .find(|l| l.contains("running the build command"))
+        .unwrap_or_else(|| panic!("{text:#?}"));
+    assert!(
+        intro.contains(base.as_str()),
+        "the build image is logged: {intro}"
+    );
+    assert!(
+        intro.contains(r#"["/bin/busybox","sh","-c","mkdir -p dist"#),
+        "the argv is logged: {intro}"
+    );
+    assert!(intro.contains("web/dist"), "{intro}");
+    assert!(
+        !text.iter().any(|l| l.contains("hello-from-build-arg")),
+        "build-arg values are not logged: {text:#?}"
+    );
+    assert_eq!(labels(docker, &image).await["dev.rivetr.managed"], "true");
+
+    // A Dockerfile still belongs to the Dockerfile builder.
+    write_tree(site.path(), &[("web/Dockerfile", "FROM scratch\n")]);
+    let taken = builder.detect(&tree_of(site.path()), &spec).await.unwrap();
+    assert!(
+        !taken.is_yes() && taken.reason().contains("Dockerfile"),
+        "{taken:?}"
+    );
+
+    let responses =
+        serve_and_get(docker, &image, "static-built", &["/", "/content/page.html"]).await;
+    remove_image(docker, &image).await;
+    remove_image(docker, &base).await;
+    let (index, source) = (&responses[0], &responses[1]);
+    assert!(is_ok(index), "{index}");
+    assert_eq!(
+        body_of(index),
+        "<h1>built by the command</h1>\ngreeting=hello-from-build-arg\n",
+        "the build's output, with the build argument, and no .dockerignored file"
+    );
+    assert!(
+        source.contains(" 404"),
+        "only the output directory is served: {source}"
+    );
+}
+
+#[tokio::test]
+async fn static_site_build_failure_is_invalid_input_with_its_output() {
+    let Some((connection, busybox)) = engine().await else {
+        return;
+    };
+    let docker = &connection.docker;
+    let base = busybox_base(&connection, &busybox, "static-fail-base").await;
+    let builder = busybox_site_builder(&connection, &base);
+    let site = tempfile::tempdir().unwrap();
+    write_tree(site.path(), &[("src.txt", "x")]);
+    let image = unique_image("static-fail");
+
+    let spec = BuildSpec {
+        static_site: Some(site_build(
+            &base,
+            &["/bin/busybox", "sh", "-c", "echo build-broke-here; exit 7"],
+        )),
+        ..BuildSpec::default()
+    };
+    let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+    let err = builder
+        .build(&request(site.path(), spec, &image), &log)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().starts_with("build failed: "), "{err}");
+    assert!(err.message().contains("non-zero code: 7"), "{err}");
+    let lines = drain(&mut rx);
+    let text = texts(&lines);
+    assert!(
+        text.iter().any(|l| l == "build-broke-here"),
+        "the step's output is in the log: {text:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.stream == LogStream::Stderr && l.text.contains("non-zero code: 7")),
+        "{text:#?}"
+    );
+    assert!(!image_exists(docker, &image).await);
+
+    // A command that succeeds without writing the output directory.
+    let spec = BuildSpec {
+        static_site: Some(site_build(&base, &["/bin/busybox", "true"])),
+        ..BuildSpec::default()
+    };
+    let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+    let err = builder
+        .build(&request(site.path(), spec, &image), &log)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().contains("src/dist"), "{err}");
+    assert!(!drain(&mut rx).is_empty());
+    assert!(!image_exists(docker, &image).await);
+    remove_image(docker, &base).await;
+}
+
+#[tokio::test]
+async fn static_site_build_argument_cannot_add_an_instruction() {
+    let Some((connection, busybox)) = engine().await else {
+        return;
+    };
+    let docker = &connection.docker;
+    let base = busybox_base(&connection, &busybox, "static-hostile-base").await;
+    let builder = busybox_site_builder(&connection, &base);
+    let site = tempfile::tempdir().unwrap();
+    write_tree(site.path(), &[("README", "no index.html here")]);
+    // Were the argument pasted into the Dockerfile as it is, it would end
+    // the RUN instruction, add one that writes /src/dist/pwned, and turn
+    // the rest into a comment. Also: a line continuation, a variable and a
+    // heredoc marker, which must all stay literal.
+    let hostile =
+        "x\"]\nRUN [\"/bin/busybox\",\"touch\",\"/src/dist/pwned\"]\n# \\\n$HOME <<EOF '\"";
+    let spec = BuildSpec {
+        static_site: Some(site_build(
+            &base,
+            &[
+                "/bin/busybox",
+                "sh",
+                "-c",
+                "mkdir -p dist && printf '%s' \"$1\" > dist/index.html",
+                "sh",
+                hostile,
+            ],
+        )),
+        ..BuildSpec::default()
+    };
+    let image = unique_image("static-hostile");
+    let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+    builder
+        .build(&request(site.path(), spec, &image), &log)
+        .await
+        .unwrap();
+    let text = texts(&drain(&mut rx));
+    assert!(
+        text.iter().any(|l| l.contains("running the build command")
+            && l.contains(r#"x\"]\nRUN [\"/bin/busybox\""#)),
+        "the hostile argument is logged escaped, on one line: {text:#?}"
+    );
+    let run_steps: Vec<&String> = (text.iter())
+        .filter(|l| l.starts_with("Step ") && l.contains(" : RUN "))
+        .collect();
+    assert_eq!(run_steps.len(), 1, "no extra step ran: {text:#?}");
+    let responses = serve_and_get(docker, &image, "static-hostile", &["/", "/pwned"]).await;
+    remove_image(docker, &image).await;
+    remove_image(docker, &base).await;
+    let (index, pwned) = (&responses[0], &responses[1]);
+    assert!(is_ok(index), "{index}");
+    assert_eq!(body_of(index), hostile, "passed as one literal argument");
+    assert!(pwned.contains(" 404"), "no extra instruction ran: {pwned}");
 }
 
 // ------------------------------------------------------------ CLI builders

@@ -194,6 +194,37 @@ pub struct BuildSpec {
     /// Build without the builder's cache.
     #[serde(default)]
     pub no_cache: bool,
+    /// For the static site builder: a build step (such as `npm run build`)
+    /// run before the site is served; `None` serves the files as they are.
+    #[serde(default)]
+    pub static_site: Option<StaticSiteBuild>,
+}
+
+/// The build step of a static site: `command` runs in `image` on a copy of
+/// the build directory, and the files it leaves in `output_dir` are served.
+///
+/// ```
+/// use rivetr_core::model::StaticSiteBuild;
+///
+/// let build: StaticSiteBuild = serde_json::from_str(
+///     r#"{"image": "node:22", "command": ["npm", "run", "build"], "output_dir": "dist"}"#,
+/// )?;
+/// assert_eq!(build.command.program(), "npm");
+/// assert_eq!(build.output_dir.as_str(), "dist");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaticSiteBuild {
+    /// The image that runs the build (for example `node:22`); it needs the
+    /// tools the command uses.
+    pub image: ImageRef,
+    /// The build command, as an argument vector (never a shell string); it
+    /// runs in the build directory's copy with the app's build arguments in
+    /// its environment.
+    pub command: CommandLine,
+    /// Where the command leaves the site, relative to the build directory
+    /// (for example `dist`).
+    pub output_dir: PathInRepo,
 }
 
 /// How to run an app's image.
@@ -386,6 +417,51 @@ impl Default for DeployPolicy {
             watch_window: Duration::from_secs(30),
             drain_timeout: Duration::from_secs(30),
             stop_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests unwrap to fail loudly")]
+
+    use super::*;
+
+    #[test]
+    fn build_spec_without_static_site_still_parses() {
+        let spec: BuildSpec =
+            serde_json::from_str(r#"{"builder": "static", "no_cache": true}"#).unwrap();
+        assert_eq!(spec.static_site, None);
+        assert_eq!(spec.builder, BuilderKind::Static);
+        assert_eq!(BuildSpec::default().static_site, None);
+        let back: BuildSpec =
+            serde_json::from_value(serde_json::to_value(BuildSpec::default()).unwrap()).unwrap();
+        assert_eq!(back, BuildSpec::default());
+    }
+
+    #[test]
+    fn static_site_build_round_trips_and_validates() {
+        let json = r#"{"static_site": {"image": "node:22",
+            "command": ["npm", "run", "build"], "output_dir": "./dist/"}}"#;
+        let spec: BuildSpec = serde_json::from_str(json).unwrap();
+        let build = spec.static_site.clone().unwrap();
+        assert_eq!(build.image.as_str(), "node:22");
+        assert_eq!(build.command.args(), ["npm", "run", "build"]);
+        assert_eq!(build.output_dir.as_str(), "dist");
+        let back: BuildSpec = serde_json::from_value(serde_json::to_value(&spec).unwrap()).unwrap();
+        assert_eq!(back, spec);
+        for bad in [
+            r#"{"image": "node:22", "command": "npm run build", "output_dir": "dist"}"#,
+            r#"{"image": "node:22", "command": [], "output_dir": "dist"}"#,
+            r#"{"image": "node:22", "command": ["npm"], "output_dir": "../dist"}"#,
+            r#"{"image": "node:22", "command": ["npm"], "output_dir": "/dist"}"#,
+            r#"{"image": "node:22\nRUN x", "command": ["npm"], "output_dir": "dist"}"#,
+            r#"{"image": "node:22", "command": ["npm"]}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<StaticSiteBuild>(bad).is_err(),
+                "accepted {bad}"
+            );
         }
     }
 }

@@ -18,7 +18,8 @@ pub(crate) mod duration_ms;
 
 pub use app::{
     App, AppSpec, BuildSpec, BuilderKind, DeployPolicy, HealthCheck, HealthProbe, MountSource,
-    NewApp, PublishSpec, Resources, RestartPolicy, RunSpec, SourceSpec, VolumeMount,
+    NewApp, PublishSpec, Resources, RestartPolicy, RunSpec, SourceSpec, StaticSiteBuild,
+    VolumeMount,
 };
 pub use deployment::{
     CommitInfo, Deployment, DeploymentStatus, DeploymentUpdate, LogLine, LogStream, NewDeployment,

@@ -4,7 +4,8 @@
 //!   with the build context streamed as a tar ([`context`]) that honours
 //!   `.dockerignore` ([`dockerignore`]) and never holds `.git`.
 //! - [`StaticSiteBuilder`]: a directory with an `index.html`, served by an
-//!   image generated from a Dockerfile made in memory.
+//!   image generated from a Dockerfile made in memory; optionally after a
+//!   build command run in a build stage.
 //! - [`NixpacksBuilder`], [`RailpackBuilder`], [`BuildpacksBuilder`]: the
 //!   tools' CLIs when they are on the `PATH` (`detect` says
 //!   `Unavailable` otherwise), run without a shell.
