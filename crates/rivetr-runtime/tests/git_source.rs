@@ -395,14 +395,16 @@ async fn tokens_authenticate_and_never_leak() {
 }
 
 #[tokio::test]
-async fn ssh_keys_are_refused_for_now() {
+async fn ssh_keys_are_refused_over_https() {
+    // ssh deploy keys over ssh are tested in `git_ssh.rs`.
     let tmp = tempfile::tempdir().unwrap();
-    let url: GitUrl = "git@example.invalid:org/repo.git".parse().unwrap();
+    let url: GitUrl = "https://example.invalid/org/repo.git".parse().unwrap();
     let fetcher = source(&tmp.path().join("cache"), false, false).with_credentials(Arc::new(
         StaticCredentials::new().with(
             url.clone(),
             GitCredentials::SshKey {
                 private_key: rivetr_core::model::SecretString::new("-----BEGIN KEY-----"),
+                known_hosts: None,
             },
         ),
     ));
@@ -410,7 +412,7 @@ async fn ssh_keys_are_refused_for_now() {
         .fetch(&spec(url.as_str(), "main"), tmp.path(), &LogSink::discard())
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     assert!(!tmp.path().join("cache").exists());
 }
 

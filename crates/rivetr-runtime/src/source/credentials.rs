@@ -3,7 +3,9 @@
 //!
 //! Credentials are handed to gix through its credential-helper callback, in
 //! memory: they never appear in a URL, in the cache repository's config, in
-//! the checked-out tree, in a log line or in a process's arguments.
+//! the checked-out tree, in a log line or in a process's arguments. ssh keys
+//! exist on disk only for the length of a fetch (see
+//! [`GitCredentials::SshKey`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -32,15 +34,22 @@ pub enum GitCredentials {
         /// The token, sent as the password.
         token: SecretString,
     },
-    /// An ssh deploy key (PEM or OpenSSH private key).
+    /// An ssh deploy key (an unencrypted OpenSSH or PEM private key) for
+    /// `ssh://` and `user@host:path` URLs.
     ///
-    /// Not supported yet: gix reaches ssh servers through the `ssh` program
-    /// and offers no shell-free way to hand it a key, so a fetch with this
-    /// variant fails with `Unsupported` instead of leaking the key into a
-    /// command line.
+    /// The key is written to a file with mode 0600 in a per-fetch directory
+    /// with mode 0700, handed to `ssh -i` (no shell, no agent, the host's ssh
+    /// config ignored) and removed when the fetch ends or is cancelled.
     SshKey {
         /// The private key.
         private_key: SecretString,
+        /// `known_hosts` lines for the server (e.g. from `ssh-keyscan`):
+        /// when given, the host key must match one of them
+        /// (`StrictHostKeyChecking=yes`). When `None`, the first key the
+        /// server shows is accepted (`StrictHostKeyChecking=accept-new`
+        /// with a new, empty known hosts file for every fetch), which does
+        /// not protect against a man in the middle.
+        known_hosts: Option<String>,
     },
 }
 
@@ -58,6 +67,26 @@ impl GitCredentials {
         Self::Token {
             user: user.into(),
             token: SecretString::new(token),
+        }
+    }
+
+    /// An ssh deploy key, accepting the server's host key on first use.
+    pub fn ssh_key(private_key: impl Into<String>) -> Self {
+        Self::SshKey {
+            private_key: SecretString::new(private_key),
+            known_hosts: None,
+        }
+    }
+
+    /// An ssh deploy key, checking the server's host key against
+    /// `known_hosts` (lines in OpenSSH's `known_hosts` format).
+    pub fn ssh_key_with_known_hosts(
+        private_key: impl Into<String>,
+        known_hosts: impl Into<String>,
+    ) -> Self {
+        Self::SshKey {
+            private_key: SecretString::new(private_key),
+            known_hosts: Some(known_hosts.into()),
         }
     }
 }

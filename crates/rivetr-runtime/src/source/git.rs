@@ -21,6 +21,7 @@ use super::credentials::{CredentialProvider, GitCredentials, StaticCredentials};
 use super::{InterruptOnDrop, io_error};
 
 mod checkout;
+mod ssh;
 
 /// The local ref a fetch writes the wanted commit to, in the cache repo.
 const TARGET_REF: &str = "refs/rivetr/target";
@@ -72,9 +73,20 @@ impl GitSourceConfig {
 /// - Transports: https and http run no external program (libcurl, in
 ///   process). gix serves `file://` (off unless the policy allows it) by
 ///   starting the host's `git-upload-pack` with an argument vector (never a
-///   shell), as git itself does, and `ssh` through the `ssh` program with the
-///   host's own ssh identity; the URL was validated so neither can take it as
-///   an option.
+///   shell), as git itself does, and `ssh` without a deploy key through the
+///   `ssh` program with the host's own ssh identity; the URL was validated so
+///   neither can take it as an option.
+/// - ssh deploy keys ([`GitCredentials::SshKey`]): the key is written to a
+///   file (mode 0600) in a per-fetch directory (mode 0700) under the system
+///   temp dir (or [`GitSource::with_ssh_temp_dir`]), removed when the fetch
+///   ends, fails or is dropped; `ssh` is started with an argument vector
+///   (`-F /dev/null -i <key> -o IdentitiesOnly=yes -o BatchMode=yes ...`, no
+///   shell, no agent, the host's ssh config and known hosts ignored) and its
+///   pipes are handed to gix. Host keys are checked against the credentials'
+///   `known_hosts` when given (`StrictHostKeyChecking=yes`), otherwise
+///   accepted on first use with a fresh known hosts file per fetch
+///   (`accept-new`: convenient, but no protection against a man in the
+///   middle; give `known_hosts` for that).
 /// - One fetch per URL at a time in this process; several processes sharing
 ///   one cache dir are not coordinated. The cache is never pruned.
 #[derive(Clone)]
@@ -82,6 +94,7 @@ pub struct GitSource {
     config: GitSourceConfig,
     credentials: Arc<dyn CredentialProvider>,
     locks: Arc<CacheLocks>,
+    ssh_temp_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for GitSource {
@@ -101,6 +114,7 @@ impl GitSource {
             config,
             credentials: Arc::new(StaticCredentials::new()),
             locks: Arc::default(),
+            ssh_temp_dir: None,
         }
     }
 
@@ -108,6 +122,15 @@ impl GitSource {
     #[must_use]
     pub fn with_credentials(mut self, provider: Arc<dyn CredentialProvider>) -> Self {
         self.credentials = provider;
+        self
+    }
+
+    /// Create the per-fetch directories holding ssh deploy keys under `dir`
+    /// (default: the system temp dir). It should be on a local, private
+    /// file system; its path may hold only letters, digits and `/._+-`.
+    #[must_use]
+    pub fn with_ssh_temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.ssh_temp_dir = Some(dir.into());
         self
     }
 
@@ -143,10 +166,10 @@ impl SourceFetcher for GitSource {
         };
         self.config.policy.check(url)?;
         let credentials = self.credentials.credentials(url);
-        if matches!(credentials, GitCredentials::SshKey { .. }) {
-            return Err(Error::unsupported(
-                "ssh deploy keys are not supported yet; use an https URL with a token",
-            ));
+        if matches!(credentials, GitCredentials::SshKey { .. }) && url.scheme() != GitScheme::Ssh {
+            return Err(Error::invalid_input(format!(
+                "an ssh key works over ssh, not over {url}"
+            )));
         }
         if matches!(credentials, GitCredentials::Token { .. }) && url.scheme() == GitScheme::Ssh {
             return Err(Error::invalid_input(format!(
@@ -165,6 +188,7 @@ impl SourceFetcher for GitSource {
             dest: dest.to_path_buf(),
             shallow: self.config.shallow,
             credentials,
+            ssh_temp_dir: self.ssh_temp_dir.clone().unwrap_or_else(std::env::temp_dir),
         };
         let interrupt = InterruptOnDrop::new();
         let flag = interrupt.flag();
@@ -192,12 +216,26 @@ struct Job {
     dest: PathBuf,
     shallow: bool,
     credentials: GitCredentials,
+    ssh_temp_dir: PathBuf,
 }
 
 impl Job {
-    fn run(&self, interrupt: &AtomicBool) -> Result<CommitInfo> {
+    fn run(&self, interrupt: &Arc<AtomicBool>) -> Result<CommitInfo> {
         let repo = self.open_cache()?;
-        let id = self.fetch(&repo, interrupt)?;
+        // Removed when this function returns (or unwinds).
+        let keys = match &self.credentials {
+            GitCredentials::SshKey {
+                private_key,
+                known_hosts,
+            } => Some(ssh::KeyDir::create(
+                &self.ssh_temp_dir,
+                private_key,
+                known_hosts.as_deref(),
+            )?),
+            _ => None,
+        };
+        let id = self.fetch(&repo, keys.as_ref(), interrupt)?;
+        drop(keys);
         let commit = (repo.find_object(id))
             .and_then(|o| o.peel_to_commit())
             .map_err(|e| {
@@ -260,11 +298,16 @@ impl Job {
     }
 
     /// Fetch the wanted ref into [`TARGET_REF`] and return the id it points to.
-    fn fetch(&self, repo: &gix::Repository, interrupt: &AtomicBool) -> Result<gix::ObjectId> {
+    fn fetch(
+        &self,
+        repo: &gix::Repository,
+        keys: Option<&ssh::KeyDir>,
+        interrupt: &Arc<AtomicBool>,
+    ) -> Result<gix::ObjectId> {
         let source = self.reference.as_str();
         let spec = format!("+{source}:{TARGET_REF}");
         let shallow = self.shallow;
-        match self.fetch_specs(repo, &[spec.as_str()], shallow, interrupt) {
+        match self.fetch_specs(repo, &[spec.as_str()], shallow, keys, interrupt) {
             Ok(Some(id)) => return Ok(id),
             Ok(None) if !self.reference.is_commit_id() => {
                 return Err(Error::not_found(format!(
@@ -293,7 +336,7 @@ impl Job {
             "+refs/heads/*:refs/rivetr/heads/*",
             "+refs/tags/*:refs/rivetr/tags/*",
         ];
-        self.fetch_specs(repo, &all, false, interrupt)?;
+        self.fetch_specs(repo, &all, false, keys, interrupt)?;
         let id = gix::ObjectId::from_hex(source.as_bytes())
             .map_err(|e| Error::invalid_input(format!("bad commit id {source}: {e}")))?;
         if repo.find_object(id).is_err() {
@@ -311,16 +354,35 @@ impl Job {
         repo: &gix::Repository,
         specs: &[&str],
         shallow: bool,
-        interrupt: &AtomicBool,
+        keys: Option<&ssh::KeyDir>,
+        interrupt: &Arc<AtomicBool>,
     ) -> Result<Option<gix::ObjectId>> {
         let remote = repo
             .remote_at(self.url.as_str())
             .and_then(|r| r.with_refspecs(specs.iter().copied(), Direction::Fetch))
             .map_err(|e| Error::invalid_input(format!("git URL {}: {}", self.url, render(&e))))?;
         let asked = Arc::new(AtomicBool::new(false));
-        let connection = remote
-            .connect(Direction::Fetch)
-            .map_err(|e| self.classify(&e, false, "connecting to"))?;
+        let (connection, stderr) = match keys {
+            Some(keys) => {
+                let (url, version) = remote
+                    .sanitized_url_and_version(Direction::Fetch)
+                    .map_err(|e| self.classify(&e, false, "connecting to", ""))?;
+                let (transport, stderr) = ssh::connect(&url, version, keys, interrupt)?;
+                (remote.to_connection_with_transport(transport), Some(stderr))
+            }
+            None => (
+                remote
+                    .connect(Direction::Fetch)
+                    .map_err(|e| self.classify(&e, false, "connecting to", ""))?,
+                None,
+            ),
+        };
+        let ssh_text = || {
+            stderr
+                .as_ref()
+                .map(ssh::SshStderr::text)
+                .unwrap_or_default()
+        };
         let credentials = self.credentials.clone();
         let asked_in = Arc::clone(&asked);
         let connection = connection.with_credentials(move |action| {
@@ -347,7 +409,14 @@ impl Job {
         });
         let prepare = connection
             .prepare_fetch(gix::progress::Discard, Default::default())
-            .map_err(|e| self.classify(&e, asked.load(Ordering::Relaxed), "listing refs of"))?;
+            .map_err(|e| {
+                self.classify(
+                    &e,
+                    asked.load(Ordering::Relaxed),
+                    "listing refs of",
+                    &ssh_text(),
+                )
+            })?;
         let wanted = prepare.ref_map().mappings.iter().find_map(|m| {
             let local = m.local.as_ref()?;
             (local.as_bstr() == TARGET_REF.as_bytes().as_bstr())
@@ -373,7 +442,12 @@ impl Job {
                 if interrupt.load(Ordering::Relaxed) {
                     Error::cancelled("the git fetch was cancelled")
                 } else {
-                    self.classify(&e, asked.load(Ordering::Relaxed), "fetching from")
+                    self.classify(
+                        &e,
+                        asked.load(Ordering::Relaxed),
+                        "fetching from",
+                        &ssh_text(),
+                    )
                 }
             })?;
         if specs.len() != 1 {
@@ -386,9 +460,21 @@ impl Job {
         Ok(id.or(wanted))
     }
 
-    /// Turn a gix error into the error family's kinds.
-    fn classify(&self, err: &gix::Error, asked_credentials: bool, doing: &str) -> Error {
-        let text = render(err);
+    /// Turn a gix error (and what ssh wrote to stderr, if it ran) into the
+    /// error family's kinds.
+    fn classify(
+        &self,
+        err: &gix::Error,
+        asked_credentials: bool,
+        doing: &str,
+        ssh_stderr: &str,
+    ) -> Error {
+        let mut text = render(err);
+        if !ssh_stderr.is_empty() {
+            text.push_str(" (ssh: ");
+            text.push_str(ssh_stderr);
+            text.push(')');
+        }
         let lower = text.to_ascii_lowercase();
         let message = format!("{doing} {}: {text}", self.url);
         let auth = [
@@ -397,6 +483,7 @@ impl Job {
             "authenticat",
             "credential",
             "permission denied",
+            "host key verification failed",
         ];
         let missing = [
             "404",
@@ -405,6 +492,7 @@ impl Job {
             "valid git directory",
             "could not access remote repository",
             "not a git repository",
+            "does not appear to be a git repository",
             "no such file",
             "matched any of",
         ];

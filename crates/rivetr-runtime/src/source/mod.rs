@@ -1,7 +1,7 @@
 //! Source fetchers: turn an app's [`SourceSpec`](rivetr_core::model::SourceSpec)
 //! into a tree on disk.
 //!
-//! - [`GitSource`]: git repositories over https, http and file URLs (as the
+//! - [`GitSource`]: git repositories over https, ssh, http and file URLs (as the
 //!   [`GitUrlPolicy`](rivetr_core::input::GitUrlPolicy) allows), fetched with
 //!   gix into a cache of bare clones and checked out without `.git`.
 //! - [`ArchiveSource`]: uploaded zip and tar.gz archives, unpacked with limits
