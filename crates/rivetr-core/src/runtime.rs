@@ -118,8 +118,9 @@ pub struct ContainerInfo {
     pub state: ContainerState,
     /// Exit code, when exited.
     pub exit_code: Option<i64>,
-    /// Address on its network where its port answers (when it has a port
-    /// and is running).
+    /// Where the proxy and health checks reach the container's port (when
+    /// it has a port and is running): for the Docker runtime, the port
+    /// published on `127.0.0.1`, so traffic stays on loopback.
     pub address: Option<SocketAddr>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
