@@ -245,6 +245,12 @@ async fn main() {
         let _ = runtime.remove_container(&c.id).await;
     }
     let _ = docker.connection().docker.remove_network(&network).await;
+    let team_network = engine.config().team_network(app.team_id);
+    let _ = docker
+        .connection()
+        .docker
+        .remove_network(&team_network)
+        .await;
     let _ = runtime.remove_image(&image).await;
     let deployments = store
         .list_deployments(&scope, app.id, Page::first(1000))

@@ -212,7 +212,8 @@ impl World {
                 .await;
         }
         let docker = &self.docker.connection().docker;
-        let _ = docker.remove_network(&self.network).await;
+        let network = self.engine.config().team_network(self.app.team_id);
+        let _ = docker.remove_network(&network).await;
         let images = docker
             .list_images(None::<bollard::query_parameters::ListImagesOptions>)
             .await

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::id::TeamId;
 use crate::input::HostPath;
 
 /// Settings of the deploy engine that are not per app.
@@ -11,7 +12,9 @@ use crate::input::HostPath;
 /// app's [`DeployPolicy`](crate::model::DeployPolicy).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EngineConfig {
-    /// The runtime network every app container joins.
+    /// Prefix of the runtime networks app containers join: each team gets
+    /// its own, `<network>-<team id>` (see [`EngineConfig::team_network`]),
+    /// so one team's containers cannot reach another's.
     pub network: String,
     /// Where source trees are fetched and built; one sub-directory per
     /// deployment, removed when its build ends.
@@ -38,6 +41,23 @@ pub struct EngineConfig {
     /// `podman.sock`), which hands them control of the host. Off by default,
     /// even under an allowed root.
     pub allow_engine_socket: bool,
+}
+
+impl EngineConfig {
+    /// The network the containers of `team` join.
+    ///
+    /// ```
+    /// use rivetr_core::engine::EngineConfig;
+    /// use rivetr_core::id::TeamId;
+    ///
+    /// let team = TeamId::new();
+    /// let network = EngineConfig::default().team_network(team);
+    /// assert_eq!(network, format!("rivetr-{}", team.as_uuid().simple()));
+    /// ```
+    #[must_use]
+    pub fn team_network(&self, team: TeamId) -> String {
+        format!("{}-{}", self.network, team.as_uuid().simple())
+    }
 }
 
 impl Default for EngineConfig {

@@ -54,10 +54,11 @@ pub(crate) async fn start_replicas(
 ) -> Result<()> {
     check_mounts(&inner.config, &app.spec.run.volumes)?;
     let runtime = inner.parts.runtime.as_ref();
+    let network = inner.config.team_network(app.team_id);
     runtime
-        .ensure_network(&inner.config.network)
+        .ensure_network(&network)
         .await
-        .map_err(|e| e.context(format!("creating network {}", inner.config.network)))?;
+        .map_err(|e| e.context(format!("creating network {network}")))?;
     let env = inner
         .parts
         .store
@@ -110,7 +111,7 @@ fn spec_for(
         env,
         command: run.command.clone(),
         labels,
-        network: inner.config.network.clone(),
+        network: inner.config.team_network(app.team_id),
         aliases: vec![alias_for(app)],
         port: run.port,
         publish: run.publish.clone(),

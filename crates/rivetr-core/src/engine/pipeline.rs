@@ -19,7 +19,7 @@ use crate::model::{
     App, BuilderKind, Deployment, DeploymentStatus, DeploymentUpdate, Event, Notification,
     NotificationLevel, RunningContainer, SourceSpec,
 };
-use crate::route::SwitchOptions;
+use crate::route::{SwitchOptions, Upstream};
 use crate::runtime::{LABEL_DEPLOYMENT, LabelFilter};
 use crate::source::SourceTree;
 
@@ -44,6 +44,7 @@ pub(crate) async fn run(inner: &Arc<Inner>, deployment: Deployment, wake: &Arc<N
             app: None,
             cancel,
             started: Vec::new(),
+            switched_from: None,
         };
         match run.execute().await {
             Ok(previous) => {
@@ -72,6 +73,10 @@ pub(crate) struct Run {
     pub(crate) log: LogWriter,
     /// Containers this deployment created (removed if it fails).
     pub(crate) started: Vec<RunningContainer>,
+    /// Set once traffic was switched to `started`: the upstreams it came
+    /// from, so a failure afterwards points traffic back before the new
+    /// containers are removed.
+    switched_from: Option<Vec<Upstream>>,
 }
 
 impl Run {
@@ -185,8 +190,14 @@ impl Run {
         self.advance(DeploymentUpdate::to(DeploymentStatus::Switching))
             .await?;
         self.switch(&app, previous.as_ref()).await?;
+        self.switched_from = Some(
+            previous
+                .as_ref()
+                .map_or_else(Vec::new, |p| routes::upstreams_of(&p.containers)),
+        );
         self.advance(DeploymentUpdate::to(DeploymentStatus::Live))
             .await?;
+        self.switched_from = None;
         if let Some(previous) = &previous {
             self.retire(previous).await;
         }
@@ -264,13 +275,8 @@ impl Run {
                     source.describe()
                 ))
             })?;
-        let workdir = WorkDir::create(
-            self.inner
-                .config
-                .work_dir
-                .join(self.deployment.id.to_string()),
-        )
-        .await?;
+        let workdir =
+            WorkDir::create(&self.inner.config.work_dir, &self.deployment.id.to_string()).await?;
         let log = self.sink();
         let tree = self
             .step(fetcher.fetch(source, workdir.path(), &log))
@@ -416,13 +422,28 @@ impl Run {
     }
 
     /// Clean up after a failure before going live, and record the outcome.
-    async fn fail(self, err: Error) {
+    async fn fail(mut self, err: Error) {
         let cancelled = err.kind() == ErrorKind::Cancelled;
         let log = self.sink();
         if cancelled {
             log.info(&format!("Deployment cancelled: {}", err.message()));
         } else {
             log.info(&format!("Deployment failed: {err}"));
+        }
+        // Traffic already moved to the new containers: move it back first.
+        if let (Some(back), Some(app)) = (self.switched_from.take(), self.app.as_ref()) {
+            log.info("Pointing traffic back at the previous version");
+            let options = SwitchOptions {
+                health_check: None,
+                drain_timeout: app.spec.deploy.drain_timeout,
+            };
+            if let Err(revert) = self.inner.parts.routes.switch(app.id, back, &options).await {
+                tracing::error!(error = %revert, "cannot restore the previous routes");
+            }
+            self.inner.emit(Event::RoutesChanged {
+                team_id: app.team_id,
+                app_id: app.id,
+            });
         }
         // A create call cut short by cancellation may have left a container
         // the runtime knows but `started` does not: find them by label too.
@@ -563,13 +584,29 @@ struct WorkDir {
 }
 
 impl WorkDir {
-    async fn create(path: PathBuf) -> Result<Self> {
+    /// Create `<base>/<name>`; `base` itself is made private to this user
+    /// (mode 0700 on Unix), since it holds every team's source trees.
+    async fn create(base: &std::path::Path, name: &str) -> Result<Self> {
+        let path = base.join(name);
         tokio::fs::create_dir_all(&path).await.map_err(|e| {
             Error::unavailable(format!(
                 "cannot create work directory {}: {e}",
                 path.display()
             ))
         })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = std::fs::Permissions::from_mode(0o700);
+            tokio::fs::set_permissions(base, private)
+                .await
+                .map_err(|e| {
+                    Error::unavailable(format!(
+                        "cannot make work directory {} private: {e}",
+                        base.display()
+                    ))
+                })?;
+        }
         Ok(Self { path })
     }
 

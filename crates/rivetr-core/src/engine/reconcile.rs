@@ -27,6 +27,8 @@ pub struct ReconcileReport {
     pub recreated: usize,
     /// Containers that belonged to no live deployment and were removed.
     pub orphans_removed: usize,
+    /// Work directories of interrupted deployments that were removed.
+    pub work_dirs_removed: usize,
     /// Apps whose live version could not be brought back, with the reason.
     pub problems: Vec<(AppId, String)>,
 }
@@ -84,7 +86,10 @@ pub(crate) async fn reconcile(inner: &Arc<Inner>) -> Result<ReconcileReport> {
         }
     }
 
-    // 3. Containers that belong to no live deployment.
+    // 3. Work trees left by deployments the stop interrupted.
+    report.work_dirs_removed = sweep_work_dir(&inner.config.work_dir).await;
+
+    // 4. Containers that belong to no live deployment.
     let managed = inner
         .parts
         .runtime
@@ -197,4 +202,29 @@ async fn revive(
         });
     }
     Ok(())
+}
+
+/// Remove what interrupted deployments left in the work directory (nothing
+/// runs yet, so everything there is left over). The work directory belongs
+/// to one engine.
+async fn sweep_work_dir(work_dir: &std::path::Path) -> usize {
+    let Ok(mut entries) = tokio::fs::read_dir(work_dir).await else {
+        return 0;
+    };
+    let mut removed = 0;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let path = entry.path();
+        let result = match entry.file_type().await {
+            Ok(kind) if kind.is_dir() => tokio::fs::remove_dir_all(&path).await,
+            Ok(_) => tokio::fs::remove_file(&path).await,
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok(()) => removed += 1,
+            Err(err) => {
+                tracing::warn!(path = %path.display(), error = %err, "cannot remove a leftover work tree");
+            }
+        }
+    }
+    removed
 }

@@ -65,8 +65,14 @@ pub(crate) async fn resume_queued(inner: &Arc<Inner>) -> Result<()> {
     Ok(())
 }
 
+/// First pause before re-reading the queue after a store error.
+const RETRY_BASE: std::time::Duration = std::time::Duration::from_millis(100);
+/// Longest pause between attempts.
+const RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn run(inner: Arc<Inner>, app: AppId, wake: Arc<Notify>) {
     let scope = Scope::system();
+    let mut failures: u32 = 0;
     loop {
         if inner.shutdown.is_cancelled() {
             break;
@@ -75,10 +81,22 @@ async fn run(inner: Arc<Inner>, app: AppId, wake: Arc<Notify>) {
             entry.kicked = false;
         }
         let taken = match inner.parts.store.take_next_queued(&scope, app).await {
-            Ok(taken) => taken,
+            Ok(taken) => {
+                failures = 0;
+                taken
+            }
             Err(err) => {
-                tracing::error!(error = %err, "cannot read the deployment queue; the worker stops");
-                break;
+                // The store is having trouble: wait and try again (the
+                // deployments stay queued), unless the engine stops.
+                failures = failures.saturating_add(1);
+                let pause = RETRY_BASE
+                    .saturating_mul(1 << failures.min(6))
+                    .min(RETRY_MAX);
+                tracing::warn!(error = %err, ?pause, "cannot read the deployment queue; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => continue,
+                    () = inner.shutdown.cancelled() => break,
+                }
             }
         };
         let Some(taken) = taken else {

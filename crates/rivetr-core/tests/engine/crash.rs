@@ -141,3 +141,45 @@ fn restart_restores_routes_and_revives_the_live_version() {
         engine.shutdown().await;
     });
 }
+
+#[test]
+fn a_crash_while_building_leaves_no_work_tree_after_restart() {
+    use rivetr_core::memory::BuilderOp;
+    let before = runtime();
+    let (world, building) = before.block_on(async {
+        let h = Harness::new().await;
+        let stall = h.world.builder.faults().stall(BuilderOp::Build);
+        h.push(V1);
+        let d = h.deploy().await;
+        stall.reached().await;
+        h.reach(d.id, Building).await;
+        (h.world.clone(), d)
+    });
+    drop(before);
+    let leftovers = std::fs::read_dir(&world.work_dir).unwrap().count();
+    assert_eq!(
+        leftovers, 1,
+        "the interrupted build's tree is still on disk"
+    );
+    world.builder.faults().clear(BuilderOp::Build);
+
+    let after = runtime();
+    after.block_on(async {
+        let routes = MemoryRouteTable::new();
+        let engine = world.engine(&routes).await;
+        let scope = rivetr_core::access::Scope::system();
+        let d = world
+            .store
+            .get_deployment(&scope, building.id)
+            .await
+            .unwrap();
+        assert_eq!(d.status, Failed);
+        assert_eq!(
+            std::fs::read_dir(&world.work_dir).unwrap().count(),
+            0,
+            "the reconciler removed the leftover work tree"
+        );
+        engine.shutdown().await;
+    });
+    let _ = std::fs::remove_dir_all(&world.work_dir);
+}

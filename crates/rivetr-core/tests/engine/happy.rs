@@ -32,6 +32,10 @@ async fn first_deploy_goes_live_through_every_step() {
     );
     assert!(live.started_at.is_some() && live.finished_at.is_some());
 
+    // The container joined its team's own network.
+    let network = rivetr_core::engine::EngineConfig::default().team_network(h.app.team_id);
+    assert_eq!(h.world.runtime.networks(), [network]);
+
     // Traffic for the app's host goes to the new container.
     assert_eq!(live.containers.len(), 1);
     assert_eq!(h.routed(), upstreams(&live));

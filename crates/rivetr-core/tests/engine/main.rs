@@ -47,6 +47,8 @@ pub(crate) struct World {
     pub(crate) source: MemorySource,
     pub(crate) notifier: MemoryNotifier,
     pub(crate) builder: Arc<MemoryBuilder>,
+    /// The engine's work directory (kept across restarts, like a data dir).
+    pub(crate) work_dir: std::path::PathBuf,
 }
 
 pub(crate) struct Harness {
@@ -79,6 +81,8 @@ impl World {
         let runtime = MemoryRuntime::new();
         Self {
             builder: Arc::new(MemoryBuilder::new(runtime.clone())),
+            work_dir: std::env::temp_dir()
+                .join(format!("rivetr-engine-test-{}", DeploymentId::new())),
             store: MemoryStore::new(),
             source: MemorySource::new(),
             notifier: MemoryNotifier::new(),
@@ -97,8 +101,7 @@ impl World {
         routes: &MemoryRouteTable,
         change: impl FnOnce(&mut EngineConfig),
     ) -> Engine {
-        let work_dir =
-            std::env::temp_dir().join(format!("rivetr-engine-test-{}", DeploymentId::new()));
+        let work_dir = self.work_dir.clone();
         Engine::builder(
             Arc::new(self.store.clone()),
             Arc::new(self.runtime.clone()),
