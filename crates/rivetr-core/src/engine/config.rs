@@ -41,6 +41,12 @@ pub struct EngineConfig {
     /// `podman.sock`), which hands them control of the host. Off by default,
     /// even under an allowed root.
     pub allow_engine_socket: bool,
+    /// Host ports apps may publish (inclusive range). `None` (the default)
+    /// refuses publishing: traffic reaches apps through the proxy.
+    pub publish_port_range: Option<(u16, u16)>,
+    /// Let apps publish a port on all interfaces (`0.0.0.0`). Off by
+    /// default: published ports bind `127.0.0.1`.
+    pub allow_public_ports: bool,
 }
 
 impl EngineConfig {
@@ -72,6 +78,8 @@ impl Default for EngineConfig {
             log_flush_timeout: Duration::from_secs(10),
             allowed_bind_roots: Vec::new(),
             allow_engine_socket: false,
+            publish_port_range: None,
+            allow_public_ports: false,
         }
     }
 }

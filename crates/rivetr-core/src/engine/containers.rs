@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::{EngineConfig, Inner};
+use super::{Inner, policy};
 use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::input::ImageRef;
 use crate::log_sink::LogSink;
-use crate::model::{App, Deployment, MountSource, RunningContainer, VolumeMount};
+use crate::model::{App, Deployment, RunningContainer};
 use crate::runtime::{
     ContainerId, ContainerSpec, ContainerState, LABEL_APP, LABEL_DEPLOYMENT, LABEL_MANAGED,
 };
@@ -27,10 +27,13 @@ pub(crate) fn check_image_repository(repository: &str) -> Result<()> {
 
 /// The image name the engine gives a deployment's build.
 pub(crate) fn image_for(repository: &str, app: &App, deployment: &Deployment) -> Result<ImageRef> {
+    // The deployment id in the tag makes names unguessable, so another
+    // team's Dockerfile cannot `FROM` this app's image by name.
     format!(
-        "{repository}/app-{}:{}",
+        "{repository}/app-{}:{}-{}",
         app.id.as_uuid().simple(),
-        deployment.number
+        deployment.number,
+        deployment.id.as_uuid().simple()
     )
     .parse::<ImageRef>()
     .map_err(Error::from)
@@ -52,7 +55,7 @@ pub(crate) async fn start_replicas(
     started: &mut Vec<RunningContainer>,
     log: &LogSink,
 ) -> Result<()> {
-    check_mounts(&inner.config, &app.spec.run.volumes)?;
+    policy::check_app(&inner.config, app)?;
     let runtime = inner.parts.runtime.as_ref();
     let network = inner.config.team_network(app.team_id);
     runtime
@@ -69,7 +72,7 @@ pub(crate) async fn start_replicas(
         .collect::<Vec<_>>();
     let replicas = app.spec.run.replicas.max(1);
     for index in 0..replicas {
-        let spec = spec_for(inner, app, deployment, image, index, env.clone());
+        let spec = spec_for(inner, app, deployment, image, index, env.clone())?;
         log.info(&format!(
             "Starting container {} ({}/{replicas}) from {image}",
             spec.name,
@@ -94,14 +97,14 @@ fn spec_for(
     image: &ImageRef,
     index: u16,
     env: Vec<(crate::input::EnvKey, crate::model::SecretString)>,
-) -> ContainerSpec {
+) -> Result<ContainerSpec> {
     let run = &app.spec.run;
     let labels = BTreeMap::from([
         (LABEL_MANAGED.to_owned(), "true".to_owned()),
         (LABEL_APP.to_owned(), app.id.to_string()),
         (LABEL_DEPLOYMENT.to_owned(), deployment.id.to_string()),
     ]);
-    ContainerSpec {
+    Ok(ContainerSpec {
         name: format!(
             "rivetr-{}-{}-{index}",
             app.name,
@@ -116,9 +119,9 @@ fn spec_for(
         port: run.port,
         publish: run.publish.clone(),
         resources: run.resources.clone(),
-        volumes: run.volumes.clone(),
+        volumes: policy::scoped_volumes(app)?,
         restart: run.restart,
-    }
+    })
 }
 
 /// Where a running container of `app` answers, if the app has a port.
@@ -177,46 +180,4 @@ pub(crate) async fn stop_all(
             tracing::warn!(container = %container.id, error = %err, "cannot stop container");
         }
     }
-}
-
-/// Refuse bind mounts outside the roots the admin allows, and a container
-/// engine's socket unless explicitly allowed.
-pub(crate) fn check_mounts(config: &EngineConfig, volumes: &[VolumeMount]) -> Result<()> {
-    for mount in volumes {
-        let MountSource::Bind(path) = &mount.source else {
-            continue;
-        };
-        let is_socket = path
-            .as_path()
-            .file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| matches!(name, "docker.sock" | "podman.sock" | "containerd.sock"));
-        if is_socket && !config.allow_engine_socket {
-            return Err(Error::permission_denied(format!(
-                "mounting the container engine socket {path} would give the app control of the host; \
-                 an instance admin must allow it"
-            )));
-        }
-        if !config
-            .allowed_bind_roots
-            .iter()
-            .any(|root| path.starts_with(root))
-        {
-            let allowed = if config.allowed_bind_roots.is_empty() {
-                "no host directory may be bind-mounted on this instance; use a named volume"
-                    .to_owned()
-            } else {
-                let roots: Vec<&str> = config
-                    .allowed_bind_roots
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect();
-                format!("allowed roots: {}", roots.join(", "))
-            };
-            return Err(Error::permission_denied(format!(
-                "bind mount of {path} is outside the directories apps may mount ({allowed})"
-            )));
-        }
-    }
-    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Engine, containers, lock, workers};
+use super::{Engine, lock, policy, workers};
 use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::id::{AppId, DeploymentId};
@@ -149,7 +149,7 @@ impl Engine {
     /// socket).
     async fn check_spec(&self, scope: &Scope, app: AppId) -> Result<()> {
         let app = self.inner.parts.store.get_app(scope, app).await?;
-        containers::check_mounts(&self.inner.config, &app.spec.run.volumes)
+        policy::check_app(&self.inner.config, &app)
     }
 
     fn cancel_running(&self, id: DeploymentId) {

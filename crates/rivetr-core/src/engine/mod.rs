@@ -46,6 +46,7 @@ mod control;
 mod health;
 mod log_writer;
 mod pipeline;
+mod policy;
 mod reconcile;
 mod routes;
 mod watch;

@@ -188,3 +188,94 @@ async fn bind_mounts_under_an_allowed_root_run_but_never_the_engine_socket() {
     assert_eq!(err.kind(), ErrorKind::PermissionDenied);
     assert!(err.message().contains("socket"), "{err}");
 }
+
+#[tokio::test]
+async fn publishing_host_ports_needs_the_admin_and_other_apps_images_are_off_limits() {
+    use rivetr_core::ErrorKind;
+    use rivetr_core::model::{PublishSpec, SourceSpec, Trigger};
+    let mut h = Harness::new().await;
+    h.push(V1);
+    h.update_spec(|s| {
+        s.run.publish = Some(PublishSpec {
+            host_port: "8080".parse().unwrap(),
+            public: false,
+        });
+    })
+    .await;
+    let err = h
+        .engine
+        .deploy(&h.scope, h.app.id, Trigger::Manual)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    assert!(err.message().contains("publishing"), "{err}");
+
+    h.update_spec(|s| s.run.publish = None).await;
+    let foreign: rivetr_core::input::ImageRef = "rivetr/app-0190c5d27a8b7c3d9e4f0a1b2c3d4e5f:1-abc"
+        .parse()
+        .unwrap();
+    h.update_spec(|s| s.source = SourceSpec::Image { image: foreign })
+        .await;
+    let err = h
+        .engine
+        .deploy(&h.scope, h.app.id, Trigger::Manual)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::PermissionDenied, "{err}");
+    assert!(err.message().contains("another app"), "{err}");
+}
+
+#[tokio::test]
+async fn two_teams_volumes_of_the_same_name_never_meet() {
+    use rivetr_core::model::{DeploymentStatus, MountSource, Trigger, VolumeMount};
+    let mut h = Harness::new().await;
+    let data = VolumeMount {
+        source: MountSource::Volume("data".parse().unwrap()),
+        target: "/data".parse().unwrap(),
+        read_only: false,
+    };
+    h.update_spec(|s| s.run.volumes = vec![data.clone()]).await;
+    let ours = h.ship(V1).await;
+    assert_eq!(ours.status, DeploymentStatus::Live);
+
+    // Another team, its own app, the same volume name.
+    let other =
+        rivetr_core::testkit::seed::team_with_project(&h.world.store, "b@example.com").await;
+    let mut spec = h.app.spec.clone();
+    spec.run.volumes = vec![data];
+    let theirs = other.app(&h.world.store, "web", spec).await;
+    let d = h
+        .engine
+        .deploy(&other.scope, theirs.id, Trigger::Manual)
+        .await
+        .unwrap();
+    let theirs_live = h
+        .engine
+        .wait_for(&other.scope, d.id, |d| {
+            d.status.is_terminal() || d.status == DeploymentStatus::Live
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs_live.status,
+        DeploymentStatus::Live,
+        "{:?}",
+        theirs_live.reason
+    );
+
+    let volume_of = |d: &rivetr_core::model::Deployment| {
+        let spec = h.world.runtime.spec(&d.containers[0].id).unwrap();
+        match &spec.volumes[0].source {
+            MountSource::Volume(name) => name.to_string(),
+            MountSource::Bind(path) => panic!("unexpected bind {path}"),
+        }
+    };
+    let (a, b) = (volume_of(&ours), volume_of(&theirs_live));
+    assert_ne!(a, b, "each team's `data` is its own volume");
+    assert!(a.ends_with("-data") && b.ends_with("-data"), "{a} {b}");
+    // And their containers are on different networks.
+    let net = |d: &rivetr_core::model::Deployment| {
+        h.world.runtime.spec(&d.containers[0].id).unwrap().network
+    };
+    assert_ne!(net(&ours), net(&theirs_live));
+}
