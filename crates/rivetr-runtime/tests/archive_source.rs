@@ -288,6 +288,52 @@ async fn links_out_devices_and_hard_links_are_refused() {
     .await;
 }
 
+/// `r -> .` makes `r/r/r/...` the root again: textually the chain never
+/// climbs above the root, on disk it does.
+const CHAIN: &str = "r/r/r/r/r/r/r/r/../../../../../../../../etc/passwd";
+
+#[tokio::test]
+async fn symlink_chains_resolving_outside_are_refused() {
+    let uploads = Uploads::new();
+    let source = uploads.source();
+    let cases: [&[Entry<'_>]; 3] = [
+        &[Entry::Symlink("r", "."), Entry::Symlink("x", CHAIN)],
+        // Dangling: resolved as far as it exists.
+        &[
+            Entry::Symlink("r", "."),
+            Entry::Symlink("x", "r/r/../../no/such/file"),
+        ],
+        // Through a link in a subdirectory.
+        &[
+            Entry::Dir("d"),
+            Entry::Symlink("d/up", ".."),
+            Entry::Symlink("x", "d/up/d/up/../etc/passwd"),
+        ],
+    ];
+    for entries in cases {
+        refused(&source, uploads.put(&tar_gz(entries)), "the symlink x").await;
+    }
+    refused(
+        &source,
+        uploads.put(&zip(&[
+            Entry::Symlink("r", "."),
+            Entry::Symlink("x", CHAIN),
+        ])),
+        "resolves outside",
+    )
+    .await;
+    // Chains that stay inside are fine.
+    let upload = uploads.put(&tar_gz(&[
+        Entry::Symlink("r", "."),
+        Entry::File("a.txt", b"a"),
+        Entry::Symlink("x", "r/r/r/a.txt"),
+        Entry::Symlink("dangling", "r/r/missing"),
+    ]));
+    let (_dest, result) = unpack(&source, upload).await;
+    let root = result.unwrap();
+    assert_eq!(std::fs::read(root.join("x")).unwrap(), b"a");
+}
+
 #[tokio::test]
 async fn limits_are_enforced_while_unpacking() {
     let uploads = Uploads::new();

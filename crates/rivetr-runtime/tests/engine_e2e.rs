@@ -74,7 +74,6 @@ struct World {
     routes: MemoryRouteTable,
     scope: Scope,
     app: App,
-    network: String,
     repository: String,
     _dirs: Vec<tempfile::TempDir>,
 }
@@ -103,7 +102,7 @@ impl World {
         .source(Arc::new(source))
         .builder(Arc::new(builder))
         .config(EngineConfig {
-            network: network.clone(),
+            network,
             work_dir: work.path().to_path_buf(),
             image_repository: repository.clone(),
             watch_interval: Duration::from_millis(100),
@@ -145,7 +144,6 @@ impl World {
             routes,
             scope,
             app,
-            network,
             repository,
             _dirs: vec![cache, work],
         }

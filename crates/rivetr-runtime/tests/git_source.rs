@@ -76,7 +76,7 @@ fn source(cache: &Path, allow_file: bool, allow_http: bool) -> GitSource {
             allow_file,
             allow_http,
         },
-        shallow: true,
+        ..GitSourceConfig::new(cache)
     })
 }
 
@@ -523,6 +523,129 @@ async fn symlinks_leaving_the_repository_are_refused() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
     assert!(err.message().contains("escape"), "{err}");
+}
+
+/// Run git in `dir` with `input` on stdin (test code only: plumbing such as
+/// `mktree` reads stdin); returns stdout, trimmed.
+fn git_stdin(dir: &Path, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Fetch `main` of `repo` into a fresh directory (kept alive by the
+/// returned guard).
+async fn fetch_main(
+    fetcher: &GitSource,
+    repo: &Path,
+) -> (tempfile::TempDir, rivetr_core::Result<PathBuf>) {
+    let dest = tempfile::tempdir().unwrap();
+    let result = fetcher
+        .fetch(
+            &spec(&file_url(repo), "main"),
+            dest.path(),
+            &LogSink::discard(),
+        )
+        .await
+        .map(|tree| tree.root);
+    (dest, result)
+}
+
+#[tokio::test]
+async fn symlink_chains_resolving_outside_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("chain");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "--quiet"]);
+    write(&dir, "a.txt", "a\n");
+    std::os::unix::fs::symlink(".", dir.join("r")).unwrap();
+    std::os::unix::fs::symlink("r/r/r/a.txt", dir.join("ok")).unwrap();
+    git(&dir, &["add", "--", "."]);
+    git(&dir, &["commit", "--quiet", "-m", "inside chain"]);
+    let fetcher = source(&tmp.path().join("cache"), true, false);
+    let (_dest, root) = fetch_main(&fetcher, &dir).await;
+    let root = root.unwrap();
+    assert_eq!(std::fs::read_to_string(root.join("ok")).unwrap(), "a\n");
+
+    let chain = "r/r/r/r/r/r/r/r/../../../../../../../../etc/passwd";
+    std::os::unix::fs::symlink(chain, dir.join("x")).unwrap();
+    git(&dir, &["add", "--", "."]);
+    git(&dir, &["commit", "--quiet", "-m", "escaping chain"]);
+    let err = fetch_main(&fetcher, &dir).await.1.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().contains("the symlink x"), "{err}");
+}
+
+#[tokio::test]
+async fn checkouts_are_limited_in_entries_and_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bomb");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "--quiet"]);
+    // One blob, then trees of 16 entries all naming the level below: a few
+    // objects that expand to 16^3 files.
+    let blob = git_stdin(&dir, &["hash-object", "-w", "--stdin"], "x\n");
+    let mut tree = git_stdin(&dir, &["mktree"], &format!("100644 blob {blob}\tf\n"));
+    for _ in 0..3 {
+        let listing: String = (0..16)
+            .map(|i| format!("040000 tree {tree}\td{i:02}\n"))
+            .collect();
+        tree = git_stdin(&dir, &["mktree"], &listing);
+    }
+    let commit = git(&dir, &["commit-tree", &tree, "-m", "bomb"]);
+    git(&dir, &["update-ref", "refs/heads/main", &commit]);
+    let limited = |max_entries, max_unpacked_bytes| {
+        GitSource::new(GitSourceConfig {
+            policy: GitUrlPolicy {
+                allow_file: true,
+                allow_http: false,
+            },
+            max_entries,
+            max_unpacked_bytes,
+            ..GitSourceConfig::new(tmp.path().join("cache"))
+        })
+    };
+    let err = fetch_main(&limited(100, 1 << 30), &dir)
+        .await
+        .1
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().contains("more than 100 entries"), "{err}");
+    // Within the limits it is checked out.
+    let (_dest, root) = fetch_main(&limited(10_000, 1 << 30), &dir).await;
+    let root = root.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(root.join("d15/d00/d07/f")).unwrap(),
+        "x\n"
+    );
+
+    let dir = tmp.path().join("big");
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "--quiet"]);
+    write(&dir, "small.txt", "s\n");
+    write(&dir, "data/big.bin", &"0".repeat(64 * 1024));
+    git(&dir, &["add", "--", "."]);
+    git(&dir, &["commit", "--quiet", "-m", "big file"]);
+    let err = fetch_main(&limited(100, 4096), &dir).await.1.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.message().contains("data/big.bin"), "{err}");
+    assert!(err.message().contains("4096 bytes"), "{err}");
 }
 
 #[tokio::test]

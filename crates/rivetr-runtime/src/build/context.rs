@@ -106,15 +106,36 @@ pub fn stream(context: BuildContext) -> ContextStream {
     ContextStream { body: rx, producer }
 }
 
+/// The most of a `.dockerignore` read, in bytes.
+const MAX_DOCKERIGNORE: u64 = 1 << 20;
+
+/// The text of the `.dockerignore` at `path`, when it is a regular file (a
+/// symlink, say to `/dev/zero`, is not followed), read up to
+/// [`MAX_DOCKERIGNORE`] bytes; `None` when there is none.
+fn read_dockerignore(path: &Path) -> io::Result<Option<String>> {
+    use std::io::Read;
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Ok(None),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_DOCKERIGNORE)
+        .read_to_end(&mut bytes)?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
 /// Write the whole tar into `writer`.
 ///
 /// # Errors
 ///
 /// I/O errors reading the tree, or `BrokenPipe` when the reader is gone.
 pub fn write_tar<W: Write>(context: &BuildContext, writer: W) -> io::Result<ContextStats> {
-    let ignore = match std::fs::read_to_string(context.root.join(".dockerignore")) {
-        Ok(text) => DockerIgnore::parse(&text),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => DockerIgnore::default(),
+    let ignore = match read_dockerignore(&context.root.join(".dockerignore")) {
+        Ok(Some(text)) => DockerIgnore::parse(&text),
+        Ok(None) => DockerIgnore::default(),
         Err(err) => return Err(annotate(err, ".dockerignore")),
     };
     let mut tar = tar::Builder::new(writer);
@@ -400,6 +421,29 @@ mod tests {
         drop(s.body);
         let err = s.producer.await.unwrap().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    }
+
+    #[test]
+    fn a_dockerignore_linked_to_dev_zero_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(".dockerignore")).unwrap();
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        let context = BuildContext {
+            root: dir.path().to_path_buf(),
+            ..BuildContext::default()
+        };
+        let got = entries(&context);
+        assert_eq!(got[".dockerignore"], tar::EntryType::Symlink);
+        assert!(got.contains_key("a.txt"));
+        // A regular file is read, but only its first MiB.
+        let big = format!("a.txt\n{}", "#".repeat(2 << 20));
+        std::fs::remove_file(dir.path().join(".dockerignore")).unwrap();
+        std::fs::write(dir.path().join(".dockerignore"), big).unwrap();
+        let text = read_dockerignore(&dir.path().join(".dockerignore"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(text.len() as u64, MAX_DOCKERIGNORE);
+        assert!(!entries(&context).contains_key("a.txt"));
     }
 
     #[test]

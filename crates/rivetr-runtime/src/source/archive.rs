@@ -13,7 +13,7 @@ use rivetr_core::model::SourceSpec;
 use rivetr_core::source::{SourceFetcher, SourceTree};
 use rivetr_core::{Error, Result};
 
-use super::{InterruptOnDrop, io_error, link_stays_inside};
+use super::{InterruptOnDrop, check_links_resolve_inside, io_error, link_stays_inside};
 
 /// Size and count limits for [`ArchiveSource`], enforced while unpacking
 /// (sizes written in headers are not trusted).
@@ -43,8 +43,9 @@ impl Default for ArchiveLimits {
 /// bytes).
 ///
 /// Refused with `InvalidInput`, naming the entry: absolute paths, `..`,
-/// hard links, symlinks whose target is absolute or leaves the tree, entries
-/// below a symlink, device files and FIFOs, duplicate entries, encrypted zip
+/// hard links, symlinks whose target is absolute or leaves the tree (as
+/// written, or once resolved on disk through the tree's other links,
+/// checked when everything is unpacked), entries below a symlink, device files and FIFOs, duplicate entries, encrypted zip
 /// entries, corrupt archives, and anything over the [`ArchiveLimits`].
 /// An upload that does not exist is `NotFound`.
 ///
@@ -178,6 +179,7 @@ impl Unpack {
             Format::Zip => self.unzip(file, interrupt)?,
             Format::TarGz => self.untar(file, interrupt)?,
         }
+        check_links_resolve_inside(&self.dest, interrupt)?;
         let root = single_top_dir(&self.dest)?.unwrap_or_else(|| self.dest.clone());
         Ok((root, self.entries, self.bytes))
     }

@@ -36,15 +36,23 @@ pub struct GitSourceConfig {
     pub policy: GitUrlPolicy,
     /// Fetch only the wanted commit (depth 1) instead of its history.
     pub shallow: bool,
+    /// Largest total of the checked-out files, in bytes (each blob's size
+    /// is read from its header before it is loaded).
+    pub max_unpacked_bytes: u64,
+    /// Most entries (files, directories, links and submodules) checked out.
+    pub max_entries: u64,
 }
 
 impl GitSourceConfig {
-    /// Shallow fetches into `cache_dir`, with the default (strict) policy.
+    /// Shallow fetches into `cache_dir`, with the default (strict) policy
+    /// and the archive's default limits: 1 GiB checked out, 100 000 entries.
     pub fn new(cache_dir: impl Into<PathBuf>) -> Self {
         Self {
             cache_dir: cache_dir.into(),
             policy: GitUrlPolicy::default(),
             shallow: true,
+            max_unpacked_bytes: 1 << 30,
+            max_entries: 100_000,
         }
     }
 }
@@ -61,7 +69,11 @@ impl GitSourceConfig {
 /// - The commit's tree is written to the destination from the object
 ///   database: no `.git` is ever written there. Submodules are left out
 ///   (their directories stay empty); symlinks are written as symlinks only
-///   when their target is relative and stays inside the tree.
+///   when their target is relative and stays inside the tree, as written and
+///   once resolved on disk through the tree's other links (checked when the
+///   whole tree is written). The checkout is refused (`InvalidInput`, naming
+///   the path) past [`GitSourceConfig::max_entries`] entries or
+///   [`GitSourceConfig::max_unpacked_bytes`] bytes.
 /// - Credentials come from a [`CredentialProvider`] (anonymous by default)
 ///   and reach gix only through its credential callback. Global and system
 ///   git config are ignored (no credential helpers, no `insteadOf`, no
@@ -187,6 +199,10 @@ impl SourceFetcher for GitSource {
             repo_dir,
             dest: dest.to_path_buf(),
             shallow: self.config.shallow,
+            limits: checkout::Limits {
+                max_unpacked_bytes: self.config.max_unpacked_bytes,
+                max_entries: self.config.max_entries,
+            },
             credentials,
             ssh_temp_dir: self.ssh_temp_dir.clone().unwrap_or_else(std::env::temp_dir),
         };
@@ -215,6 +231,7 @@ struct Job {
     repo_dir: PathBuf,
     dest: PathBuf,
     shallow: bool,
+    limits: checkout::Limits,
     credentials: GitCredentials,
     ssh_temp_dir: PathBuf,
 }
@@ -250,7 +267,7 @@ impl Job {
         let tree = commit.tree().map_err(|e| {
             Error::internal(format!("reading the tree of {}: {}", info.sha, render(&e)))
         })?;
-        checkout::write_tree(&repo, &tree, &self.dest, interrupt)?;
+        checkout::write_tree(&repo, &tree, &self.dest, self.limits, interrupt)?;
         Ok(info)
     }
 
