@@ -1,3 +1,5 @@
 #![doc = include_str!("../README.md")]
 
 pub use rivetr_core;
+
+pub mod table;

@@ -1,0 +1,20 @@
+//! Waiting for removed upstreams to go idle, bounded by the drain timeout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::lease::UpstreamState;
+
+/// Wait until no lease is alive on any of `states`, or `timeout` passes.
+/// `true` when they all went idle in time.
+pub(crate) async fn drain(states: &[Arc<UpstreamState>], timeout: Duration) -> bool {
+    if states.iter().all(|s| s.in_flight() == 0) {
+        return true;
+    }
+    let all_idle = async {
+        for state in states {
+            state.idle().await;
+        }
+    };
+    tokio::time::timeout(timeout, all_idle).await.is_ok()
+}
