@@ -417,6 +417,24 @@ async fn ssh_keys_are_refused_over_https() {
 }
 
 #[tokio::test]
+async fn ssh_urls_without_a_deploy_key_never_use_the_servers_identity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fetcher = source(&tmp.path().join("cache"), false, false);
+    for url in [
+        "ssh://git@127.0.0.1:1/org/repo.git",
+        "git@127.0.0.1:org/repo.git",
+    ] {
+        let err = fetcher
+            .fetch(&spec(url, "main"), tmp.path(), &LogSink::discard())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(err.message().contains("deploy key"), "{err}");
+    }
+    assert!(!tmp.path().join("cache").exists(), "nothing was fetched");
+}
+
+#[tokio::test]
 async fn the_default_policy_refuses_file_and_http_before_any_io() {
     let tmp = tempfile::tempdir().unwrap();
     make_repo(tmp.path(), "app");

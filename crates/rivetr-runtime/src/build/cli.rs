@@ -25,15 +25,18 @@ use rivetr_core::log_sink::LogSink;
 use rivetr_core::model::{BuildSpec, BuilderKind, LogStream};
 use rivetr_core::source::SourceTree;
 use rivetr_core::{Error, Result};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
 use super::detect::{self, LANGUAGE_MARKERS};
 
 /// Lines of standard error quoted in the error of a failed build.
 const STDERR_TAIL: usize = 20;
-/// Longest line kept from a tool's output (longer ones are cut).
+/// Longest line kept from a tool's output (longer ones are cut, ending in
+/// [`CUT_MARK`], and the rest of them dropped without being held).
 const MAX_LINE: usize = 16 * 1024;
+/// Marks a line that was cut at [`MAX_LINE`].
+const CUT_MARK: char = '…';
 
 /// Where to find a CLI and what it may see.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -318,20 +321,61 @@ async fn pump<R: AsyncRead + Unpin>(
     let mut buf = Vec::new();
     loop {
         buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {
-                buf.truncate(MAX_LINE);
+        match read_line_capped(&mut reader, &mut buf).await {
+            Ok(None) | Err(_) => break,
+            Ok(Some(cut)) => {
                 let text = String::from_utf8_lossy(&buf);
                 let text = text.trim_end_matches(['\n', '\r']);
-                log.line(stream, text);
+                let text = if cut {
+                    format!("{text}{CUT_MARK}")
+                } else {
+                    text.to_owned()
+                };
+                log.line(stream, &text);
                 if let Some(tail) = tail.as_deref_mut() {
                     if tail.len() == STDERR_TAIL {
                         tail.pop_front();
                     }
-                    tail.push_back(text.to_owned());
+                    tail.push_back(text);
                 }
             }
+        }
+    }
+}
+
+/// Read one line (with its newline) into `line`, keeping at most
+/// [`MAX_LINE`] bytes of it and discarding the rest up to the newline, in
+/// bounded chunks (never more than the reader's buffer at a time).
+/// `Ok(None)` at the end of the input, else `Ok(Some(cut))`.
+async fn read_line_capped<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> std::io::Result<Option<bool>> {
+    let mut read_any = false;
+    let mut cut = false;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(read_any.then_some(cut));
+        }
+        read_any = true;
+        let newline = available.iter().position(|b| *b == b'\n');
+        let (content, used) = match newline {
+            Some(end) => (&available[..end], end + 1),
+            None => (available, available.len()),
+        };
+        if !cut {
+            let room = MAX_LINE - line.len();
+            if content.len() > room {
+                line.extend_from_slice(&content[..room]);
+                cut = true;
+            } else {
+                line.extend_from_slice(&available[..used]);
+            }
+        }
+        reader.consume(used);
+        if newline.is_some() {
+            return Ok(Some(cut));
         }
     }
 }
@@ -492,6 +536,45 @@ mod tests {
                 "app:v1"
             ]
         );
+    }
+
+    #[tokio::test]
+    async fn a_huge_line_without_newlines_is_cut_and_bounded() {
+        use rivetr_core::model::DeploymentStatus;
+        use tokio::io::AsyncReadExt;
+
+        let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+        // 64 MiB without a newline, never held in memory by the test.
+        let input = std::io::Cursor::new(b"before\n".to_vec())
+            .chain(tokio::io::repeat(b'y').take(64 << 20))
+            .chain(std::io::Cursor::new(b"\r\nafter\r\n".to_vec()))
+            .chain(tokio::io::repeat(b'z').take(MAX_LINE as u64))
+            .chain(std::io::Cursor::new(b"\nlast".to_vec()));
+        let mut tail = VecDeque::new();
+        pump(Some(input), &log, LogStream::Stderr, Some(&mut tail)).await;
+        let got: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[0], "before");
+        assert_eq!(got[1].len(), MAX_LINE + CUT_MARK.len_utf8());
+        assert!(got[1].starts_with("yyy") && got[1].ends_with(CUT_MARK));
+        assert_eq!(got[2], "after");
+        assert_eq!(got[3], "z".repeat(MAX_LINE), "exactly the limit: not cut");
+        assert_eq!(got[4], "last");
+        assert_eq!(tail, got);
+    }
+
+    #[tokio::test]
+    async fn read_line_capped_keeps_short_lines_whole() {
+        let mut reader = BufReader::with_capacity(4, &b"ab\n\ncdefgh\nij"[..]);
+        let mut line = Vec::new();
+        let mut lines = Vec::new();
+        while let Some(cut) = read_line_capped(&mut reader, &mut line).await.unwrap() {
+            assert!(!cut);
+            lines.push(String::from_utf8(std::mem::take(&mut line)).unwrap());
+        }
+        assert_eq!(lines, ["ab\n", "\n", "cdefgh\n", "ij"]);
     }
 
     #[test]

@@ -231,28 +231,137 @@ pub(crate) async fn engine_build(
     }
 }
 
-/// Joins the engine's `stream` fragments into whole lines.
+/// Longest line kept from the build output: a longer one is cut (ending
+/// in [`CUT_MARK`]) and the rest of it, up to the next newline, dropped.
+const MAX_LINE: usize = 64 * 1024;
+/// Marks a line that was cut at [`MAX_LINE`].
+const CUT_MARK: char = '…';
+
+/// Joins the engine's `stream` fragments into whole lines, holding at most
+/// [`MAX_LINE`] bytes of an unfinished line.
 #[derive(Default)]
 struct LineBuffer {
     pending: String,
+    /// The current line was cut: drop its text until the next newline.
+    discarding: bool,
 }
 
 impl LineBuffer {
-    fn push(&mut self, text: &str, log: &LogSink) {
-        self.pending.push_str(text);
-        while let Some(end) = self.pending.find('\n') {
-            let line: String = self.pending.drain(..=end).collect();
-            let line = line.trim_end_matches(['\n', '\r']);
-            if !line.trim().is_empty() {
-                log.stdout(line);
+    fn push(&mut self, mut text: &str, log: &LogSink) {
+        while !text.is_empty() {
+            let (part, ended) = match text.find('\n') {
+                Some(end) => {
+                    let part = &text[..end];
+                    text = &text[end + 1..];
+                    (part, true)
+                }
+                None => (std::mem::take(&mut text), false),
+            };
+            if self.discarding {
+                self.discarding = !ended;
+                continue;
+            }
+            let room = MAX_LINE - self.pending.len();
+            if part.len() > room {
+                let mut cut = room;
+                while !part.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                self.pending.push_str(&part[..cut]);
+                self.pending.push(CUT_MARK);
+                self.emit(log);
+                self.discarding = !ended;
+            } else {
+                self.pending.push_str(part);
+                if ended {
+                    self.emit(log);
+                }
             }
         }
     }
 
+    /// Send the pending line (unless blank) and clear it.
+    fn emit(&mut self, log: &LogSink) {
+        let line = self.pending.trim_end_matches(['\n', '\r']);
+        if !line.trim().is_empty() {
+            log.stdout(line);
+        }
+        self.pending.clear();
+    }
+
     fn flush(&mut self, log: &LogSink) {
+        self.discarding = false;
         let rest = std::mem::take(&mut self.pending);
         if !rest.trim().is_empty() {
             log.stdout(rest.trim_end());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rivetr_core::model::DeploymentStatus;
+
+    use super::*;
+
+    fn received(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<rivetr_core::model::NewLogLine>,
+    ) -> Vec<String> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|l| l.text)
+            .collect()
+    }
+
+    #[test]
+    fn fragments_are_joined_into_lines() {
+        let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+        let mut lines = LineBuffer::default();
+        lines.push("Step 1/2 : FR", &log);
+        lines.push("OM scratch\r\n\n  \nStep 2", &log);
+        assert_eq!(received(&mut rx), ["Step 1/2 : FROM scratch"]);
+        lines.flush(&log);
+        assert_eq!(received(&mut rx), ["Step 2"]);
+    }
+
+    #[test]
+    fn a_huge_line_without_newlines_is_cut_and_bounded() {
+        let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+        let mut lines = LineBuffer::default();
+        lines.push("before\n", &log);
+        // 64 MiB of output without a newline, in engine-sized fragments.
+        let chunk = "y".repeat(64 * 1024 - 1) + "é";
+        for _ in 0..1024 {
+            lines.push(&chunk, &log);
+            assert!(lines.pending.len() <= MAX_LINE);
+        }
+        lines.push("tail of the long line\nafter\n", &log);
+        lines.push("é".repeat(MAX_LINE).as_str(), &log);
+        lines.push("\nlast", &log);
+        lines.flush(&log);
+        let got = received(&mut rx);
+        assert_eq!(
+            got.len(),
+            5,
+            "{:?}",
+            got.iter().map(String::len).collect::<Vec<_>>()
+        );
+        assert_eq!(got[0], "before");
+        assert!(got[1].len() <= MAX_LINE + CUT_MARK.len_utf8());
+        assert!(got[1].starts_with("yyy") && got[1].ends_with(CUT_MARK));
+        assert_eq!(got[2], "after");
+        assert!(got[3].len() <= MAX_LINE + CUT_MARK.len_utf8());
+        assert!(got[3].starts_with('é') && got[3].ends_with(CUT_MARK));
+        assert_eq!(got[4], "last");
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_is_not_cut() {
+        let (log, mut rx) = LogSink::channel(DeploymentStatus::Building);
+        let mut lines = LineBuffer::default();
+        let line = "z".repeat(MAX_LINE);
+        lines.push(&line[..10], &log);
+        lines.push(&line[10..], &log);
+        lines.push("\nnext\n", &log);
+        assert_eq!(received(&mut rx), [line, "next".to_owned()]);
     }
 }

@@ -12,6 +12,19 @@
 //! - The last pattern that matches decides; a pattern that matches a
 //!   directory excludes everything below it (unless a later exception
 //!   re-includes a path).
+//!
+//! Matching is polynomial whatever the patterns: within a segment it is an
+//! iterative wildcard match with a single backtrack point (O(n·m)), and
+//! `**` across segments is a dynamic programme over (pattern segment, path
+//! segment). To bound the work per path, at most [`MAX_RULES`] rules are
+//! kept and patterns longer than [`MAX_PATTERN_LEN`] bytes are ignored
+//! (both with a warning): such files are not real `.dockerignore` files.
+
+/// Most rules kept from a `.dockerignore` file; later lines are ignored.
+pub const MAX_RULES: usize = 10_000;
+/// Longest pattern (in bytes, after trimming) kept; longer lines are
+/// ignored.
+pub const MAX_PATTERN_LEN: usize = 4096;
 
 /// One `.dockerignore` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +47,18 @@ impl DockerIgnore {
     #[must_use]
     pub fn parse(text: &str) -> Self {
         let mut rules = Vec::new();
+        let (mut too_long, mut too_many) = (0_usize, 0_usize);
         for line in text.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.len() > MAX_PATTERN_LEN {
+                too_long += 1;
+                continue;
+            }
+            if rules.len() == MAX_RULES {
+                too_many += 1;
                 continue;
             }
             let (exception, pattern) = match line.strip_prefix('!') {
@@ -51,6 +73,15 @@ impl DockerIgnore {
                 segments,
                 exception,
             });
+        }
+        if too_long > 0 || too_many > 0 {
+            tracing::warn!(
+                too_long,
+                too_many,
+                max_pattern_len = MAX_PATTERN_LEN,
+                max_rules = MAX_RULES,
+                "ignoring .dockerignore patterns over the limits"
+            );
         }
         Self { rules }
     }
@@ -80,8 +111,7 @@ impl DockerIgnore {
         for rule in &self.rules {
             // A rule matching the path or any of its parent directories
             // applies (Docker's `MatchesOrParentMatches`).
-            let hit = (1..=parts.len()).any(|n| match_segments(&rule.segments, &parts[..n]));
-            if hit {
+            if matches_or_parent_matches(&rule.segments, &parts) {
                 excluded = !rule.exception;
             }
         }
@@ -108,40 +138,88 @@ fn clean(pattern: &str) -> Vec<String> {
     out
 }
 
-/// Whether the pattern segments match the path segments exactly.
-fn match_segments(pattern: &[String], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=path.len()).any(|skip| match_segments(rest, &path[skip..]))
-        }
-        Some((first, rest)) => match path.split_first() {
-            Some((name, path_rest)) => {
-                glob(first.as_bytes(), name.as_bytes()) && match_segments(rest, path_rest)
+/// Whether the pattern segments match `path` or one of its parent
+/// directories (a non-empty prefix of `path`).
+///
+/// A dynamic programme over (pattern segment, path segment): `reach[j]` is
+/// whether the pattern segments seen so far match `path[..j]`, so each
+/// segment pair is looked at once (O(pattern·path) segment matches).
+fn matches_or_parent_matches(pattern: &[String], path: &[&str]) -> bool {
+    let mut reach = vec![false; path.len() + 1];
+    reach[0] = true;
+    let mut next = vec![false; path.len() + 1];
+    for segment in pattern {
+        if segment == "**" {
+            // Any number of directories, including none.
+            let mut any = false;
+            for (to, from) in next.iter_mut().zip(&reach) {
+                any |= *from;
+                *to = any;
             }
-            None => false,
-        },
+        } else {
+            next[0] = false;
+            for (j, name) in path.iter().enumerate() {
+                next[j + 1] = reach[j] && glob(segment.as_bytes(), name.as_bytes());
+            }
+        }
+        std::mem::swap(&mut reach, &mut next);
+        if !reach.contains(&true) {
+            return false;
+        }
     }
+    reach[1..].contains(&true)
 }
 
 /// Match one path segment against one pattern segment (`*`, `?`, `[...]`,
 /// `\`).
+///
+/// Iterative, with a single backtrack point: the last `*` seen and the
+/// name position it was tried at. On a mismatch, that `*` swallows one
+/// more byte and matching resumes after it (earlier `*`s never need to be
+/// revisited), so the work is O(pattern·name).
 fn glob(pattern: &[u8], name: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => name.is_empty(),
-        Some((b'*', rest)) => (0..=name.len()).any(|skip| glob(rest, &name[skip..])),
-        Some((b'?', rest)) => !name.is_empty() && glob(rest, &name[char_len(name)..]),
-        Some((b'[', rest)) => match class(rest, name) {
-            Some((true, after)) => glob(after, &name[char_len(name)..]),
-            _ => false,
+    let (mut p, mut n) = (0, 0);
+    // (pattern index after the last `*`, name index it resumes at)
+    let mut star: Option<(usize, usize)> = None;
+    loop {
+        if pattern.get(p) == Some(&b'*') {
+            p += 1;
+            star = Some((p, n));
+            continue;
+        }
+        if p == pattern.len() && n == name.len() {
+            return true;
+        }
+        if let Some((next_p, used)) = step(pattern, p, &name[n..]) {
+            p = next_p;
+            n += used;
+            continue;
+        }
+        match star {
+            Some((after, from)) if from < name.len() => {
+                star = Some((after, from + 1));
+                p = after;
+                n = from + 1;
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Match the single token (not `*`) at `pattern[p]` against the start of
+/// `name`: `Some((pattern index after it, name bytes it used))`, `None` on
+/// a mismatch (or at the end of either).
+fn step(pattern: &[u8], p: usize, name: &[u8]) -> Option<(usize, usize)> {
+    let token = *pattern.get(p)?;
+    let first = *name.first()?;
+    match token {
+        b'?' => Some((p + 1, char_len(name))),
+        b'[' => match class(&pattern[p + 1..], name) {
+            Some((true, after)) => Some((pattern.len() - after.len(), char_len(name))),
+            _ => None,
         },
-        Some((b'\\', rest)) => match (rest.split_first(), name.split_first()) {
-            (Some((p, rest)), Some((n, name_rest))) => p == n && glob(rest, name_rest),
-            _ => false,
-        },
-        Some((p, rest)) => name
-            .split_first()
-            .is_some_and(|(n, name_rest)| p == n && glob(rest, name_rest)),
+        b'\\' => (pattern.get(p + 1) == Some(&first)).then_some((p + 2, 1)),
+        literal => (literal == first).then_some((p + 1, 1)),
     }
 }
 
@@ -321,6 +399,80 @@ mod tests {
         let d = ignore("broken[\n");
         assert!(!d.is_excluded("broken["));
         assert!(!d.is_excluded("brokenx"));
+    }
+
+    #[test]
+    fn pathological_stars_are_polynomial() {
+        // Exponential with a backtracking matcher; this would hang the
+        // test suite.
+        let pattern = format!("{}b", "*a".repeat(11));
+        let name = "a".repeat(200);
+        let d = ignore(&pattern);
+        assert!(!d.is_excluded(&name));
+        assert!(d.is_excluded(&format!("{name}b")));
+        assert!(d.is_excluded(&format!("{name}b/below")));
+        let many = format!("{}*b", "*".repeat(300));
+        assert!(!ignore(&many).is_excluded(&name));
+        let classes = format!("{}b", "*[a-z]?".repeat(30));
+        assert!(!ignore(&classes).is_excluded(&name));
+        assert!(ignore(&classes).is_excluded(&format!("{name}b")));
+    }
+
+    #[test]
+    fn double_star_with_many_segments() {
+        let pattern = format!("{}x", "**/*a*/".repeat(40));
+        let deep = vec!["aa"; 200].join("/");
+        let d = ignore(&pattern);
+        assert!(!d.is_excluded(&deep));
+        assert!(d.is_excluded(&format!("{deep}/x")));
+        assert!(d.is_excluded(&format!("{deep}/x/y/z")));
+        assert!(!d.is_excluded(&format!("{}/x", vec!["aa"; 39].join("/"))));
+        assert!(d.is_excluded(&format!("{}/x", vec!["aa"; 40].join("/"))));
+        let stars = format!("{}end", "**/".repeat(100));
+        let d = ignore(&stars);
+        assert!(d.is_excluded("end"));
+        assert!(d.is_excluded(&format!("{deep}/end")));
+        assert!(!d.is_excluded(&format!("{deep}/end2")));
+    }
+
+    #[test]
+    fn star_backtracking_keeps_its_meaning() {
+        let d = ignore("a*b*c\n");
+        assert!(d.is_excluded("abc"));
+        assert!(d.is_excluded("axxbyybzc"));
+        assert!(d.is_excluded("abcbc"));
+        assert!(!d.is_excluded("abcb"));
+        assert!(!d.is_excluded("acb"));
+        let d = ignore("*.tar.gz\n");
+        assert!(d.is_excluded("a.tar.tar.gz"));
+        assert!(!d.is_excluded("a.tar.gzz"));
+        let d = ignore("*\\*\n");
+        assert!(d.is_excluded("x*"));
+        assert!(!d.is_excluded("x"));
+        let d = ignore("*\\\n");
+        assert!(!d.is_excluded("x"), "a trailing escape matches nothing");
+        let d = ignore("*[\n");
+        assert!(!d.is_excluded("x["));
+        let d = ignore("*?\n");
+        assert!(d.is_excluded("é"));
+        assert!(!ignore("a?*\n").is_excluded("a"));
+    }
+
+    #[test]
+    fn oversized_files_are_capped() {
+        let long = "x".repeat(MAX_PATTERN_LEN + 1);
+        let d = ignore(&format!("{long}\nkept\n"));
+        assert_eq!(d.rules.len(), 1);
+        assert!(!d.is_excluded(&long));
+        assert!(d.is_excluded("kept"));
+        let fits = "y".repeat(MAX_PATTERN_LEN);
+        assert!(ignore(&fits).is_excluded(&fits));
+        let mut text: String = (0..MAX_RULES).map(|i| format!("f{i}\n")).collect();
+        text.push_str("over\n");
+        let d = ignore(&text);
+        assert_eq!(d.rules.len(), MAX_RULES);
+        assert!(d.is_excluded(&format!("f{}", MAX_RULES - 1)));
+        assert!(!d.is_excluded("over"));
     }
 
     #[test]

@@ -85,9 +85,11 @@ impl GitSourceConfig {
 /// - Transports: https and http run no external program (libcurl, in
 ///   process). gix serves `file://` (off unless the policy allows it) by
 ///   starting the host's `git-upload-pack` with an argument vector (never a
-///   shell), as git itself does, and `ssh` without a deploy key through the
-///   `ssh` program with the host's own ssh identity; the URL was validated so
-///   neither can take it as an option.
+///   shell), as git itself does; the URL was validated so it cannot be taken
+///   as an option. An ssh URL needs a deploy key: without one the fetch is
+///   refused, so the server's own ssh identity is never used.
+/// - A token is given to gix only for the repository's own host, never for
+///   a host a redirect leads to.
 /// - ssh deploy keys ([`GitCredentials::SshKey`]): the key is written to a
 ///   file (mode 0600) in a per-fetch directory (mode 0700) under the system
 ///   temp dir (or [`GitSource::with_ssh_temp_dir`]), removed when the fetch
@@ -181,6 +183,14 @@ impl SourceFetcher for GitSource {
         if matches!(credentials, GitCredentials::SshKey { .. }) && url.scheme() != GitScheme::Ssh {
             return Err(Error::invalid_input(format!(
                 "an ssh key works over ssh, not over {url}"
+            )));
+        }
+        if url.scheme() == GitScheme::Ssh && !matches!(credentials, GitCredentials::SshKey { .. }) {
+            // Without a deploy key, ssh would authenticate with the server's
+            // own identity (~/.ssh, its agent): any team could then fetch
+            // whatever that identity can read.
+            return Err(Error::invalid_input(format!(
+                "{url} is an ssh URL: give the app a deploy key (the server's own ssh identity is never used)"
             )));
         }
         if matches!(credentials, GitCredentials::Token { .. }) && url.scheme() == GitScheme::Ssh {
@@ -401,14 +411,22 @@ impl Job {
                 .unwrap_or_default()
         };
         let credentials = self.credentials.clone();
+        let url_host = self.url.host().map(str::to_owned);
         let asked_in = Arc::clone(&asked);
         let connection = connection.with_credentials(move |action| {
             use gix::credentials::helper::{Action, NextAction};
             match action {
                 Action::Get(ctx) => {
                     asked_in.store(true, Ordering::Relaxed);
+                    // Answer only for the repository's own host: never for
+                    // a host a redirect led to.
+                    let same_host = asked_host(&ctx).is_some_and(|asked| {
+                        url_host
+                            .as_deref()
+                            .is_some_and(|own| asked.eq_ignore_ascii_case(own))
+                    });
                     match &credentials {
-                        GitCredentials::Token { user, token } => {
+                        GitCredentials::Token { user, token } if same_host => {
                             Ok(Some(gix::credentials::protocol::Outcome {
                                 identity: gix::sec::identity::Account {
                                     username: user.clone(),
@@ -552,4 +570,23 @@ fn commit_info(commit: &gix::Commit<'_>) -> Result<CommitInfo> {
         author: author.name.to_str_lossy().into_owned(),
         sha,
     })
+}
+
+/// The host (without port or user) gix asks credentials for, from the
+/// context's host or, when gix left it empty, its URL.
+fn asked_host(ctx: &gix::credentials::protocol::Context) -> Option<String> {
+    let authority = match &ctx.host {
+        Some(host) => host.clone(),
+        None => {
+            let url = String::from_utf8_lossy(ctx.url.as_ref()?.as_ref()).into_owned();
+            let rest = url.split_once("://")?.1.to_owned();
+            rest.split('/').next()?.to_owned()
+        }
+    };
+    let host = authority.rsplit('@').next()?;
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host.split(':').next()?,
+    };
+    Some(host.to_ascii_lowercase())
 }

@@ -34,6 +34,9 @@ use super::super::io_error;
 
 /// How much of ssh's stderr is kept for error messages.
 const STDERR_LIMIT: usize = 16 * 1024;
+/// Longest line of ssh's stderr read (the rest of a longer one is dropped
+/// as it is read).
+const MAX_LINE: usize = 64 * 1024;
 /// The private key's file name in the [`KeyDir`].
 const KEY_FILE: &str = "id";
 /// The known hosts file's name in the [`KeyDir`].
@@ -299,19 +302,66 @@ pub(super) fn connect(
     Ok((Box::new(connection), collected))
 }
 
-fn collect_stderr(stderr: std::process::ChildStderr, sink: &SshStderr) {
+/// Read ssh's stderr to its end (so ssh never blocks on it), keeping up to
+/// about [`STDERR_LIMIT`] bytes of it in `sink`. Lines are read in bounded
+/// chunks and cut at [`MAX_LINE`]: the remote controls this output.
+fn collect_stderr<R: Read>(stderr: R, sink: &SshStderr) {
     let mut reader = BufReader::new(stderr);
     let mut line = Vec::new();
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
+        match read_line_capped(&mut reader, &mut line) {
+            Ok(None) | Err(_) => return,
+            Ok(Some(cut)) => {
                 let mut text = sink.0.lock().unwrap_or_else(PoisonError::into_inner);
                 if text.len() < STDERR_LIMIT {
                     text.push_str(&String::from_utf8_lossy(&line));
+                    if cut {
+                        text.push_str("…\n");
+                    }
                 }
             }
+        }
+    }
+}
+
+/// Read one line (with its newline) into `line`, keeping at most
+/// [`MAX_LINE`] bytes of it and discarding the rest up to the newline, one
+/// buffer at a time. `Ok(None)` at the end of the input, else
+/// `Ok(Some(cut))`.
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> std::io::Result<Option<bool>> {
+    let mut read_any = false;
+    let mut cut = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(read_any.then_some(cut));
+        }
+        read_any = true;
+        let newline = available.iter().position(|b| *b == b'\n');
+        let (content, used) = match newline {
+            Some(end) => (&available[..end], end + 1),
+            None => (available, available.len()),
+        };
+        if !cut {
+            let room = MAX_LINE - line.len();
+            if content.len() > room {
+                line.extend_from_slice(&content[..room]);
+                cut = true;
+            } else {
+                line.extend_from_slice(&available[..used]);
+            }
+        }
+        reader.consume(used);
+        if newline.is_some() {
+            return Ok(Some(cut));
         }
     }
 }
@@ -391,6 +441,57 @@ mod tests {
         assert!(!path.exists());
         let lenient = KeyDir::create(parent.path(), &key, None).unwrap_or_else(|e| panic!("{e}"));
         assert!(!lenient.strict);
+    }
+
+    #[test]
+    fn a_huge_stderr_line_is_cut_and_bounded() {
+        // 64 MiB without a newline, never held in memory by the test.
+        let huge = || std::io::repeat(b'e').take(64 << 20);
+        let mut reader = BufReader::new(
+            std::io::Cursor::new(b"first\n".to_vec())
+                .chain(huge())
+                .chain(std::io::Cursor::new(b"\nlater\n".to_vec()))
+                .chain(huge()),
+        );
+        let mut line = Vec::new();
+        let mut lines = Vec::new();
+        while let Some(cut) =
+            read_line_capped(&mut reader, &mut line).unwrap_or_else(|e| panic!("{e}"))
+        {
+            assert!(line.len() <= MAX_LINE + 1);
+            lines.push((std::mem::take(&mut line), cut));
+        }
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines[0], (b"first\n".to_vec(), false));
+        assert_eq!(lines[1], (vec![b'e'; MAX_LINE], true));
+        assert_eq!(lines[2], (b"later\n".to_vec(), false));
+        assert_eq!(lines[3], (vec![b'e'; MAX_LINE], true));
+
+        let sink = SshStderr::default();
+        let input = std::io::Cursor::new(b"Permission denied\n".to_vec())
+            .chain(huge())
+            .chain(std::io::Cursor::new(b"\nlater\n".to_vec()))
+            .chain(huge());
+        collect_stderr(input, &sink);
+        let kept = sink.0.lock().unwrap_or_else(PoisonError::into_inner).len();
+        assert!(kept <= STDERR_LIMIT + MAX_LINE + 8, "{kept}");
+        let text = sink.text();
+        assert!(
+            text.starts_with("Permission denied; eee"),
+            "{}",
+            &text[..40]
+        );
+        assert!(text.ends_with("e…"));
+    }
+
+    #[test]
+    fn short_stderr_lines_are_kept_whole() {
+        let sink = SshStderr::default();
+        collect_stderr(
+            &b"@@@@\nHost key verification failed.\r\nno newline"[..],
+            &sink,
+        );
+        assert_eq!(sink.text(), "Host key verification failed.; no newline");
     }
 
     #[test]
