@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod docker;
+mod line_cap;
 pub mod source;
 #[cfg(feature = "test-support")]
 pub mod testsupport;

@@ -6,6 +6,10 @@
 //! `GitSource` against real repositories made with the git CLI (in test code
 //! only), served over file:// and smart HTTP (`git http-backend`).
 
+#[path = "support/tree.rs"]
+mod tree;
+use tree::any_file_contains;
+
 #[path = "support/git_http.rs"]
 mod git_http;
 
@@ -97,30 +101,6 @@ fn files(root: &Path) -> Vec<String> {
     }
     out.sort();
     out
-}
-
-fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Whether any file under `root` contains `needle`.
-fn any_file_contains(root: &Path, needle: &str) -> Option<PathBuf> {
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let entry = entry.unwrap();
-            let kind = entry.file_type().unwrap();
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                let data = std::fs::read(entry.path()).unwrap();
-                if contains_bytes(&data, needle.as_bytes()) {
-                    return Some(entry.path());
-                }
-            }
-        }
-    }
-    None
 }
 
 fn lines(

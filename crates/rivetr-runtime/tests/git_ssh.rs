@@ -7,6 +7,10 @@
 //! 127.0.0.1 (its own host key and authorized keys, in a temp dir), serving
 //! repositories made with the git CLI (test code only).
 
+#[path = "support/tree.rs"]
+mod tree;
+use tree::any_file_contains;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -194,30 +198,6 @@ fn fetcher(cache: &Path, key_dirs: &Path, url: &str, credentials: GitCredentials
     GitSource::new(GitSourceConfig::new(cache))
         .with_credentials(Arc::new(StaticCredentials::new().with(url, credentials)))
         .with_ssh_temp_dir(key_dirs)
-}
-
-fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// A file under `root` containing `needle`, if any.
-fn any_file_contains(root: &Path, needle: &str) -> Option<PathBuf> {
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let entry = entry.unwrap();
-            let kind = entry.file_type().unwrap();
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                let data = std::fs::read(entry.path()).unwrap();
-                if contains_bytes(&data, needle.as_bytes()) {
-                    return Some(entry.path());
-                }
-            }
-        }
-    }
-    None
 }
 
 fn is_empty_dir(dir: &Path) -> bool {

@@ -359,22 +359,9 @@ async fn read_line_capped<R: AsyncBufRead + Unpin>(
             return Ok(read_any.then_some(cut));
         }
         read_any = true;
-        let newline = available.iter().position(|b| *b == b'\n');
-        let (content, used) = match newline {
-            Some(end) => (&available[..end], end + 1),
-            None => (available, available.len()),
-        };
-        if !cut {
-            let room = MAX_LINE - line.len();
-            if content.len() > room {
-                line.extend_from_slice(&content[..room]);
-                cut = true;
-            } else {
-                line.extend_from_slice(&available[..used]);
-            }
-        }
+        let (used, ended) = crate::line_cap::take_line_chunk(available, line, &mut cut, MAX_LINE);
         reader.consume(used);
-        if newline.is_some() {
+        if ended {
             return Ok(Some(cut));
         }
     }
