@@ -2,4 +2,5 @@
 
 pub use rivetr_core;
 
+pub mod server;
 pub mod table;

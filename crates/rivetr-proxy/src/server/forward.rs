@@ -1,0 +1,260 @@
+//! The request path: route by host through the table, answer redirects,
+//! maintenance and errors locally, and forward the rest to the upstream
+//! over one pooled client, holding the [`Lease`] until the response body
+//! is done.
+
+use std::error::Error as StdError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Request, Response, StatusCode, Uri, Version};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rivetr_core::input::DomainName;
+use rivetr_core::route::{HostRoute, RouteTable};
+
+use super::config::ProxyConfig;
+use super::headers::{self, ClientSide, Framing};
+use crate::table::{Lease, ProxyRouteTable};
+
+/// How long an upstream that refused a connection is skipped.
+const EJECT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The body of every response the server sends.
+pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, hyper::Error>;
+
+/// A request body on its way upstream, cut at `max_body_bytes`.
+type UpstreamBody = Limited<Incoming>;
+
+/// Routes and forwards requests; one per server, shared by connections.
+#[derive(Debug)]
+pub(crate) struct Forwarder {
+    table: ProxyRouteTable,
+    config: Arc<ProxyConfig>,
+    /// One pooled client for every route.
+    client: Client<HttpConnector, UpstreamBody>,
+}
+
+impl Forwarder {
+    /// A forwarder with its pooled upstream client.
+    pub(crate) fn new(table: ProxyRouteTable, config: Arc<ProxyConfig>) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(config.upstream_timeout));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(config.idle_timeout)
+            .build(connector);
+        Self {
+            table,
+            config,
+            client,
+        }
+    }
+
+    /// Answer one request from `peer` (this connection is plain HTTP);
+    /// `smuggled`: its head had both `Content-Length` and
+    /// `Transfer-Encoding` on the wire (hyper drops the former).
+    pub(crate) async fn handle(
+        &self,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+        smuggled: bool,
+    ) -> Response<ResponseBody> {
+        let framing = if smuggled {
+            Err(Framing::LengthAndChunked)
+        } else {
+            headers::check_framing(req.headers())
+        };
+        match framing {
+            Err(Framing::LengthAndChunked) => {
+                return closing(text(
+                    StatusCode::BAD_REQUEST,
+                    "Content-Length with Transfer-Encoding\n",
+                ));
+            }
+            Err(Framing::BadLength) => {
+                return closing(text(StatusCode::BAD_REQUEST, "bad Content-Length\n"));
+            }
+            Ok(Some(length)) if length > self.config.max_body_bytes => {
+                return closing(text(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n"));
+            }
+            Ok(_) => {}
+        }
+        let Some(host_raw) = request_host(&req) else {
+            return closing(text(StatusCode::BAD_REQUEST, "missing or repeated Host\n"));
+        };
+        let host_name = strip_port(&host_raw);
+        let Ok(domain) = host_name.parse::<DomainName>() else {
+            return closing(text(StatusCode::BAD_REQUEST, "bad Host\n"));
+        };
+        let trusted = self.config.is_trusted(peer.ip());
+        let side = ClientSide {
+            peer: peer.ip(),
+            trusted,
+            proto: "http",
+            host: &host_raw,
+        };
+        let proto = headers::original_proto(req.headers(), &side);
+        let path = (req.uri().path_and_query()).map_or("/", |pq| pq.as_str());
+
+        let Some(lease) = self.table.acquire(&domain) else {
+            // The cold path: tell why no upstream takes it.
+            let Some(resolved) = self.table.resolve(&domain) else {
+                return text(StatusCode::NOT_FOUND, "no app is served at this host\n");
+            };
+            if let Some(response) = redirect(&resolved.route, proto, host_name, path) {
+                return response;
+            }
+            if let Some(page) = resolved.maintenance_page {
+                let mut response = text(StatusCode::SERVICE_UNAVAILABLE, page);
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                );
+                return response;
+            }
+            return text(StatusCode::SERVICE_UNAVAILABLE, "no upstream is live\n");
+        };
+        if let Some(response) = redirect(lease.route(), proto, host_name, path) {
+            return response;
+        }
+        if lease.route().basic_auth.is_some() {
+            // Fail closed until password hashes can be verified here.
+            let mut response = text(StatusCode::UNAUTHORIZED, "authentication required\n");
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"rivetr\""),
+            );
+            return response;
+        }
+        let upstream = lease.upstream();
+        let Ok(uri) = format!("http://{}{path}", upstream.addr).parse::<Uri>() else {
+            return closing(text(StatusCode::BAD_REQUEST, "bad request target\n"));
+        };
+        let (mut parts, body) = req.into_parts();
+        headers::strip_hop_by_hop(&mut parts.headers);
+        headers::set_forwarded(&mut parts.headers, &side);
+        parts.uri = uri;
+        parts.version = Version::HTTP_11;
+        let limit = usize::try_from(self.config.max_body_bytes).unwrap_or(usize::MAX);
+        let request = Request::from_parts(parts, Limited::new(body, limit));
+
+        let sent = tokio::time::timeout(self.config.upstream_timeout, self.client.request(request));
+        match sent.await {
+            Err(_elapsed) => text(StatusCode::GATEWAY_TIMEOUT, "upstream timed out\n"),
+            Ok(Err(error)) => {
+                if caused_by_body_limit(&error) {
+                    return closing(text(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n"));
+                }
+                if error.is_connect() {
+                    self.table.eject(lease.app(), upstream, EJECT_FOR);
+                }
+                tracing::debug!(%error, upstream = %upstream.addr, "upstream failed");
+                text(StatusCode::BAD_GATEWAY, "upstream unavailable\n")
+            }
+            Ok(Ok(response)) => {
+                let (mut parts, body) = response.into_parts();
+                headers::strip_hop_by_hop(&mut parts.headers);
+                Response::from_parts(parts, leased(body, lease))
+            }
+        }
+    }
+}
+
+/// The upstream's body, holding `lease` until it is dropped (sent or
+/// abandoned), so a draining switch waits for it.
+fn leased(body: Incoming, lease: Lease) -> ResponseBody {
+    body.map_frame(move |frame| {
+        let _held = &lease;
+        frame
+    })
+    .boxed_unsync()
+}
+
+/// The request's host: the absolute-form target's, else the one `Host`.
+fn request_host(req: &Request<Incoming>) -> Option<String> {
+    if let Some(authority) = req.uri().authority() {
+        return Some(authority.as_str().to_owned());
+    }
+    let mut hosts = req.headers().get_all(header::HOST).iter();
+    let host = hosts.next()?.to_str().ok()?;
+    if hosts.next().is_some() {
+        return None; // Two `Host` headers: refused (RFC 9112 §3.2).
+    }
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+/// `host` without a `:port` suffix.
+fn strip_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    }
+}
+
+/// The 308 a route answers itself: `redirect_to` another host, or
+/// `force_https` when the client came over plain HTTP.
+fn redirect(
+    route: &HostRoute,
+    proto: &str,
+    host: &str,
+    path: &str,
+) -> Option<Response<ResponseBody>> {
+    let location = if let Some(target) = &route.redirect_to {
+        let scheme = if route.force_https { "https" } else { proto };
+        format!("{scheme}://{target}{path}")
+    } else if route.force_https && proto != "https" {
+        format!("https://{host}{path}")
+    } else {
+        return None;
+    };
+    let Ok(value) = HeaderValue::from_str(&location) else {
+        return Some(closing(text(
+            StatusCode::BAD_REQUEST,
+            "bad request target\n",
+        )));
+    };
+    let mut response = text(StatusCode::PERMANENT_REDIRECT, "");
+    response.headers_mut().insert(header::LOCATION, value);
+    Some(response)
+}
+
+/// Whether the client's body went over `max_body_bytes` while streaming.
+fn caused_by_body_limit(error: &(dyn StdError + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// A local plain-text response.
+pub(crate) fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<ResponseBody> {
+    let body = Full::new(body.into())
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// `response`, closing the connection after it (a request whose framing
+/// or body was refused leaves the stream in an unknown state).
+fn closing(mut response: Response<ResponseBody>) -> Response<ResponseBody> {
+    (response.headers_mut()).insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
