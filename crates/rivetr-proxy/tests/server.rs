@@ -5,7 +5,7 @@
 )]
 //! The proxy server on 127.0.0.1:0 against a tiny upstream written here:
 //! forwarding, `X-Forwarded-*`, hop-by-hop headers, smuggling attempts,
-//! limits, timeouts, ejection, maintenance and redirects.
+//! limits, timeouts, ejection, maintenance, redirects and upgrades.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -545,4 +545,171 @@ async fn the_lease_is_held_until_the_response_body_is_done() {
     };
     let report = table.switch(app, vec![other], &options).await.unwrap();
     assert!(report.drained);
+}
+
+/// An upstream answering an upgrade request (one whose head has
+/// `connection: upgrade` and `upgrade: echo`, as forwarded) with 101 and
+/// then echoing bytes until the client closes; anything else gets 400.
+async fn upgrade_upstream() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let head = read_head(&mut stream).await.to_ascii_lowercase();
+                if !(head.contains("\r\nconnection: upgrade\r\n")
+                    && head.contains("\r\nupgrade: echo\r\n"))
+                {
+                    let _ = stream
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                    return;
+                }
+                stream
+                    .write_all(
+                        b"HTTP/1.1 101 Switching Protocols\r\n\
+                          Connection: Upgrade\r\nUpgrade: echo\r\n\r\n",
+                    )
+                    .await
+                    .unwrap();
+                let mut buf = [0_u8; 1024];
+                loop {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if stream.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Read a message head, up to and including its empty line (byte by byte:
+/// nothing after it is consumed).
+async fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0_u8; 1];
+        let n = stream.read(&mut byte).await.unwrap();
+        assert_eq!(
+            n,
+            1,
+            "closed in a head: {:?}",
+            String::from_utf8_lossy(&head)
+        );
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).unwrap()
+}
+
+/// Connect through the proxy at `addr` and upgrade to `echo` on `host`.
+async fn upgraded(addr: SocketAddr, host: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET /ws HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive, Upgrade\r\n\
+         Upgrade: echo\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let head = read_head(&mut stream).await;
+    assert_eq!(status(&head), 101, "{head}");
+    assert_eq!(header(&head, "upgrade"), Some("echo"), "{head}");
+    assert_eq!(header(&head, "connection"), Some("upgrade"), "{head}");
+    stream
+}
+
+/// Write `bytes` and read back as many.
+async fn echoes(stream: &mut TcpStream, bytes: &[u8]) {
+    stream.write_all(bytes).await.unwrap();
+    let mut back = vec![0_u8; bytes.len()];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut back));
+    read.await.expect("echoed in time").unwrap();
+    assert_eq!(back, bytes);
+}
+
+/// The client side sees the connection closed (EOF or reset).
+async fn closed(stream: &mut TcpStream) {
+    let mut buf = [0_u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf));
+    match read.await.expect("the proxy closes the connection") {
+        Ok(0) | Err(_) => {}
+        Ok(n) => panic!("unexpected bytes: {:?}", &buf[..n]),
+    }
+}
+
+#[tokio::test]
+async fn upgrades_are_proxied_both_ways() {
+    let table = ProxyRouteTable::new();
+    let upstream = upgrade_upstream().await;
+    route(&table, vec![host("ws.example.com")], None, vec![upstream]).await;
+    let (addr, _shutdown) = proxy(test_config(), table).await;
+
+    let mut stream = upgraded(addr, "ws.example.com").await;
+    echoes(&mut stream, b"ping").await;
+    // More than the body limit: upgraded bytes are not a body.
+    echoes(&mut stream, &[7_u8; 4096]).await;
+    stream.shutdown().await.unwrap();
+    closed(&mut stream).await;
+
+    // Without `Connection: upgrade` the `Upgrade` header is hop-by-hop.
+    let answer = raw(addr, &get("ws.example.com", "/", "Upgrade: echo\r\n")).await;
+    assert_eq!(status(&answer), 400, "{answer}");
+}
+
+#[tokio::test]
+async fn a_switch_drains_an_upgraded_connection_when_it_closes() {
+    let table = ProxyRouteTable::new();
+    let (old, new) = (upgrade_upstream().await, echo_upstream().await);
+    let app = route(&table, vec![host("ws.example.com")], None, vec![old]).await;
+    let (addr, _shutdown) = proxy(test_config(), table.clone()).await;
+    let mut stream = upgraded(addr, "ws.example.com").await;
+    assert_eq!(table.in_flight(app, Upstream { addr: old }), 1);
+
+    let options = SwitchOptions {
+        health_check: None,
+        drain_timeout: Duration::from_secs(30),
+    };
+    let mut switch = table.switch(app, vec![Upstream { addr: new }], &options);
+    // The first poll swaps the upstreams, then waits on the lease.
+    assert!(futures::poll!(&mut switch).is_pending());
+
+    let answer = raw(addr, &get("ws.example.com", "/after", "")).await;
+    assert_eq!(status(&answer), 200, "{answer}");
+    assert!(body(&answer).contains("target: /after"), "{answer}");
+    echoes(&mut stream, b"still here").await;
+    assert!(futures::poll!(&mut switch).is_pending());
+
+    drop(stream);
+    let report = tokio::time::timeout(Duration::from_secs(10), switch)
+        .await
+        .expect("the switch ends once the connection closes")
+        .unwrap();
+    assert!(report.drained);
+    assert_eq!(report.previous, [Upstream { addr: old }]);
+}
+
+#[tokio::test]
+async fn the_drain_window_closes_an_upgraded_connection() {
+    let table = ProxyRouteTable::new();
+    let (old, new) = (upgrade_upstream().await, echo_upstream().await);
+    let app = route(&table, vec![host("ws.example.com")], None, vec![old]).await;
+    let (addr, _shutdown) = proxy(test_config(), table.clone()).await;
+    let mut stream = upgraded(addr, "ws.example.com").await;
+    echoes(&mut stream, b"ping").await;
+
+    let options = SwitchOptions {
+        health_check: None,
+        drain_timeout: Duration::from_millis(200),
+    };
+    let report = table
+        .switch(app, vec![Upstream { addr: new }], &options)
+        .await
+        .unwrap();
+    assert!(!report.drained);
+    closed(&mut stream).await;
 }

@@ -1,7 +1,10 @@
 //! The request path: route by host through the table, answer redirects,
 //! maintenance and errors locally, and forward the rest to the upstream
 //! over one pooled client, holding the [`Lease`] until the response body
-//! is done.
+//! is done. Upgrades (WebSocket): the `Upgrade` request is forwarded with
+//! its `Upgrade`/`Connection: upgrade` headers and, on a 101, bytes are
+//! copied both ways, the lease held until the connection closes or the
+//! drain window of a switch that removed its upstream ends.
 
 use std::error::Error as StdError;
 use std::net::SocketAddr;
@@ -13,9 +16,10 @@ use http::{Request, Response, StatusCode, Uri, Version};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rivetr_core::input::DomainName;
 use rivetr_core::route::{HostRoute, RouteTable};
 
@@ -138,8 +142,14 @@ impl Forwarder {
         let Ok(uri) = format!("http://{}{path}", upstream.addr).parse::<Uri>() else {
             return closing(text(StatusCode::BAD_REQUEST, "bad request target\n"));
         };
+        let mut req = req;
+        let upgrade = headers::upgrade_of(req.headers());
+        let client_upgrade = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
         let (mut parts, body) = req.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers);
+        if let Some(protocol) = upgrade {
+            headers::set_upgrade(&mut parts.headers, protocol);
+        }
         headers::set_forwarded(&mut parts.headers, &side);
         parts.uri = uri;
         parts.version = Version::HTTP_11;
@@ -159,7 +169,22 @@ impl Forwarder {
                 tracing::debug!(%error, upstream = %upstream.addr, "upstream failed");
                 text(StatusCode::BAD_GATEWAY, "upstream unavailable\n")
             }
-            Ok(Ok(response)) => {
+            Ok(Ok(mut response)) => {
+                if response.status() == StatusCode::SWITCHING_PROTOCOLS
+                    && let Some(client_upgrade) = client_upgrade
+                    && let Some(protocol) = headers::upgrade_of(response.headers())
+                {
+                    let upstream_upgrade = hyper::upgrade::on(&mut response);
+                    let (mut parts, _body) = response.into_parts();
+                    headers::strip_hop_by_hop(&mut parts.headers);
+                    headers::set_upgrade(&mut parts.headers, protocol);
+                    tokio::spawn(tunnel(client_upgrade, upstream_upgrade, lease));
+                    return Response::from_parts(parts, empty());
+                }
+                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    // Not asked for, or without an `Upgrade`: no tunnel.
+                    return closing(text(StatusCode::BAD_GATEWAY, "unexpected 101 upstream\n"));
+                }
                 let (mut parts, body) = response.into_parts();
                 headers::strip_hop_by_hop(&mut parts.headers);
                 Response::from_parts(parts, leased(body, lease))
@@ -176,6 +201,41 @@ fn leased(body: Incoming, lease: Lease) -> ResponseBody {
         frame
     })
     .boxed_unsync()
+}
+
+/// An upgraded connection (after a 101): copy bytes both ways between the
+/// client and the upstream, holding `lease` until either side closes or
+/// the drain window of a switch that removed the upstream ends; then both
+/// sides are closed (dropped).
+async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, lease: Lease) {
+    let (client, upstream) = match tokio::try_join!(client, upstream) {
+        Ok(both) => both,
+        Err(error) => {
+            tracing::debug!(%error, "upgrade failed");
+            return;
+        }
+    };
+    let mut client = TokioIo::new(client);
+    let mut upstream = TokioIo::new(upstream);
+    tokio::select! {
+        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
+            if let Err(error) = copied {
+                tracing::debug!(%error, "upgraded connection ended with an error");
+            }
+        }
+        () = lease.drain_ended() => {
+            tracing::debug!(upstream = %lease.upstream().addr, "drain window ended: closing upgraded connection");
+        }
+    }
+    drop((client, upstream));
+    drop(lease);
+}
+
+/// An empty response body.
+fn empty() -> ResponseBody {
+    http_body_util::Empty::new()
+        .map_err(|never| match never {})
+        .boxed_unsync()
 }
 
 /// The request's host: the absolute-form target's, else the one `Host`.

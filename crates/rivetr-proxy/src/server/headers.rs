@@ -41,6 +41,26 @@ pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
+/// The `Upgrade` header of a message asking for (or agreeing to) an
+/// upgrade: one `Upgrade` value and `upgrade` among the `Connection`
+/// tokens. Hop-by-hop otherwise, these two are re-set with
+/// [`set_upgrade`] after [`strip_hop_by_hop`].
+pub(crate) fn upgrade_of(headers: &HeaderMap) -> Option<HeaderValue> {
+    let asks = (headers.get_all(header::CONNECTION).iter())
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
+    let mut values = headers.get_all(header::UPGRADE).iter();
+    let value = values.next()?;
+    (asks && values.next().is_none() && !value.is_empty()).then(|| value.clone())
+}
+
+/// Set `Connection: upgrade` and `Upgrade: protocol`.
+pub(crate) fn set_upgrade(headers: &mut HeaderMap, protocol: HeaderValue) {
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::UPGRADE, protocol);
+}
+
 /// Why a request's framing is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Framing {

@@ -9,7 +9,7 @@
 //! - `wire`: the client connection, its request heads scanned for
 //!   `Content-Length` with `Transfer-Encoding` (which hyper hides).
 //!
-//! Plain HTTP/1.1 only for now: no TLS, no HTTP/2, no upgrades (WebSocket).
+//! Plain HTTP/1.1 only for now, with upgrades (WebSocket): no TLS, no HTTP/2.
 
 mod config;
 mod forward;

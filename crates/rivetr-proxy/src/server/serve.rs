@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
 
+use http::StatusCode;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -36,7 +37,9 @@ pub async fn bind(config: &ProxyConfig) -> io::Result<TcpListener> {
 ///
 /// Every connection gets hyper's header read timeout (with a timer, without
 /// which hyper silently skips it), header count and size limits; bodies are
-/// limited while forwarding.
+/// limited while forwarding. Upgrades (WebSocket) are proxied both ways;
+/// an upgraded connection outlives shutdown until it closes or a switch's
+/// drain window cuts it.
 ///
 /// # Errors
 ///
@@ -86,9 +89,18 @@ pub async fn serve(
             let forwarder = Arc::clone(&forwarder);
             // Taken here, in request order, not in the spawned future.
             let smuggled = flags.next_had_both();
-            async move { Ok::<_, Infallible>(forwarder.handle(req, peer, smuggled).await) }
+            let flags = flags.clone();
+            async move {
+                let response = forwarder.handle(req, peer, smuggled).await;
+                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    flags.upgraded();
+                }
+                Ok::<_, Infallible>(response)
+            }
         });
-        let connection = builder.serve_connection(TokioIo::new(io), service);
+        let connection = builder
+            .serve_connection(TokioIo::new(io), service)
+            .with_upgrades();
         let shutdown = shutdown.clone();
         tracker.spawn(async move {
             tokio::pin!(connection);

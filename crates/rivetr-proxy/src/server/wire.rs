@@ -12,14 +12,16 @@
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Per request head, in order: `true` when it carried both headers.
+/// Per request head, in order: `true` when it carried both headers; and
+/// whether the connection was upgraded (no more heads to scan).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct HeadFlags(Arc<Mutex<VecDeque<bool>>>);
+pub(crate) struct HeadFlags(Arc<Mutex<VecDeque<bool>>>, Arc<AtomicBool>);
 
 impl HeadFlags {
     /// Whether the next request (in order) had both `Content-Length` and
@@ -27,6 +29,12 @@ impl HeadFlags {
     pub(crate) fn next_had_both(&self) -> bool {
         let mut flags = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         flags.pop_front().unwrap_or(false)
+    }
+
+    /// The connection is being upgraded (a 101 is on its way): stop
+    /// scanning, the bytes from now on are not HTTP.
+    pub(crate) fn upgraded(&self) {
+        self.1.store(true, Ordering::Relaxed);
     }
 
     fn push(&self, both: bool) {
@@ -95,6 +103,9 @@ impl<T> WireIo<T> {
     }
 
     fn scan(&mut self, mut bytes: &[u8]) {
+        if self.flags.1.load(Ordering::Relaxed) {
+            self.state = State::Stopped;
+        }
         while !bytes.is_empty() {
             match &mut self.state {
                 State::Stopped => return,

@@ -19,6 +19,11 @@ pub(crate) struct UpstreamState {
     /// Set by the switch that removed this upstream, after its swap: a
     /// lease taken on it from an older snapshot must back off.
     retired: AtomicBool,
+    /// Set when the drain of the switch that removed this upstream timed
+    /// out: leases still alive on it (upgraded connections) must end now.
+    cut: AtomicBool,
+    /// Woken when `cut` is set.
+    cut_notify: Notify,
     /// Ejected until this many nanoseconds after the table's epoch (0: not
     /// ejected).
     ejected_until: AtomicU64,
@@ -51,6 +56,27 @@ impl UpstreamState {
     /// Mark the upstream removed (after the swap that removed it).
     pub(crate) fn retire(&self) {
         self.retired.store(true, Ordering::SeqCst);
+    }
+
+    /// Tell the leases still alive that the drain window ended: each
+    /// [`Lease::drain_ended`] waiter returns.
+    pub(crate) fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        self.cut_notify.notify_waiters();
+    }
+
+    /// Wait until [`cut`](Self::cut) is called (returns at once if it was).
+    pub(crate) async fn cut_off(&self) {
+        loop {
+            let notified = self.cut_notify.notified();
+            tokio::pin!(notified);
+            // Registered before the check, so a `cut` in between is seen.
+            notified.as_mut().enable();
+            if self.cut.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Requests in flight now.
@@ -120,6 +146,14 @@ impl Lease {
     #[must_use]
     pub fn app(&self) -> AppId {
         self.app
+    }
+
+    /// Wait until a [`switch`](rivetr_core::route::RouteTable::switch)
+    /// removed this lease's upstream and its drain timeout passed with the
+    /// lease still alive; never returns otherwise. A long-lived exchange
+    /// (an upgraded connection) selects on it and closes when it returns.
+    pub async fn drain_ended(&self) {
+        self.state.cut_off().await;
     }
 }
 
