@@ -100,6 +100,19 @@ async fn proxy(config: ProxyConfig, table: ProxyRouteTable) -> (SocketAddr, Canc
     (addr, shutdown)
 }
 
+/// A proxy with `config` in front of one echo upstream serving `app.test`.
+async fn echo_app(config: ProxyConfig) -> (SocketAddr, CancellationToken) {
+    let table = ProxyRouteTable::new();
+    route(
+        &table,
+        vec![host("app.test")],
+        None,
+        vec![echo_upstream().await],
+    )
+    .await;
+    proxy(config, table).await
+}
+
 fn test_config() -> ProxyConfig {
     ProxyConfig {
         header_read_timeout: Duration::from_millis(300),
@@ -154,15 +167,7 @@ fn body(response: &str) -> &str {
 
 #[tokio::test]
 async fn forwards_with_x_forwarded_headers() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let response = raw(addr, &get("app.test:8080", "/a/b?c=d", "")).await;
     assert_eq!(status(&response), 200, "{response}");
@@ -183,15 +188,7 @@ async fn forwards_with_x_forwarded_headers() {
 
 #[tokio::test]
 async fn spoofed_forwarded_headers_from_untrusted_clients_are_replaced() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let spoof = "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\
                  X-Forwarded-Host: evil.test\r\nForwarded: for=6.6.6.6\r\n";
@@ -206,19 +203,11 @@ async fn spoofed_forwarded_headers_from_untrusted_clients_are_replaced() {
 
 #[tokio::test]
 async fn forwarded_headers_from_trusted_proxies_are_kept() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
     let config = ProxyConfig {
         trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
         ..test_config()
     };
-    let (addr, _shutdown) = proxy(config, table).await;
+    let (addr, _shutdown) = echo_app(config).await;
 
     let chain = "X-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n";
     let response = raw(addr, &get("app.test", "/", chain)).await;
@@ -232,15 +221,7 @@ async fn forwarded_headers_from_trusted_proxies_are_kept() {
 
 #[tokio::test]
 async fn hop_by_hop_headers_are_stripped() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let request = "GET / HTTP/1.1\r\nHost: app.test\r\nConnection: close, X-Private\r\n\
                    X-Private: secret\r\nKeep-Alive: timeout=5\r\nProxy-Authorization: x\r\n\
@@ -262,15 +243,7 @@ async fn hop_by_hop_headers_are_stripped() {
 
 #[tokio::test]
 async fn smuggling_attempts_are_refused() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let both = "POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\
                 Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
@@ -286,15 +259,7 @@ async fn smuggling_attempts_are_refused() {
 
 #[tokio::test]
 async fn unknown_and_bad_hosts() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     assert_eq!(status(&raw(addr, &get("other.test", "/", "")).await), 404);
     assert_eq!(status(&raw(addr, &get("bad host!", "/", "")).await), 400);
@@ -304,15 +269,7 @@ async fn unknown_and_bad_hosts() {
 
 #[tokio::test]
 async fn idle_keep_alive_connections_are_closed() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     // No `Connection: close`: the proxy keeps the connection open after the
     // response, and `raw` returns only once the idle connection is closed.
@@ -323,15 +280,7 @@ async fn idle_keep_alive_connections_are_closed() {
 
 #[tokio::test]
 async fn slow_headers_are_cut_off() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
@@ -362,15 +311,7 @@ async fn slow_headers_are_cut_off() {
 
 #[tokio::test]
 async fn oversized_headers_get_431() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let big = format!("X-Big: {}\r\n", "a".repeat(9000));
     assert_eq!(status(&raw(addr, &get("app.test", "/", &big)).await), 431);
@@ -380,15 +321,7 @@ async fn oversized_headers_get_431() {
 
 #[tokio::test]
 async fn bodies_over_the_limit_get_413() {
-    let table = ProxyRouteTable::new();
-    route(
-        &table,
-        vec![host("app.test")],
-        None,
-        vec![echo_upstream().await],
-    )
-    .await;
-    let (addr, _shutdown) = proxy(test_config(), table).await;
+    let (addr, _shutdown) = echo_app(test_config()).await;
 
     let payload = "x".repeat(100);
     let sized = format!(
