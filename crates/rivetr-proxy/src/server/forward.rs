@@ -23,6 +23,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rivetr_core::input::DomainName;
 use rivetr_core::route::{HostRoute, RouteTable};
 
+use super::challenge::{HTTP01_PREFIX, Http01Responder};
 use super::config::ProxyConfig;
 use super::headers::{self, ClientSide, Framing};
 use crate::table::{Lease, ProxyRouteTable};
@@ -36,6 +37,39 @@ pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, hyper::Error>;
 /// A request body on its way upstream, cut at `max_body_bytes`.
 type UpstreamBody = Limited<Incoming>;
 
+/// How a client reached the proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// Plain HTTP.
+    Http,
+    /// HTTP over TLS.
+    Https,
+}
+
+impl Scheme {
+    /// `"http"` or `"https"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
+/// What the serve loop knows about the connection a request came on.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnInfo {
+    /// The client's address.
+    pub(crate) peer: SocketAddr,
+    /// Plain HTTP or TLS.
+    pub(crate) scheme: Scheme,
+    /// The request head had both `Content-Length` and `Transfer-Encoding`
+    /// on the wire (HTTP/1 only; hyper drops the former).
+    pub(crate) smuggled: bool,
+}
+
 /// Routes and forwards requests; one per server, shared by connections.
 #[derive(Debug)]
 pub(crate) struct Forwarder {
@@ -43,11 +77,17 @@ pub(crate) struct Forwarder {
     config: Arc<ProxyConfig>,
     /// One pooled client for every route.
     client: Client<HttpConnector, UpstreamBody>,
+    /// Answers ACME HTTP-01 challenges on plain HTTP, when set.
+    http01: Option<Arc<dyn Http01Responder>>,
 }
 
 impl Forwarder {
     /// A forwarder with its pooled upstream client.
-    pub(crate) fn new(table: ProxyRouteTable, config: Arc<ProxyConfig>) -> Self {
+    pub(crate) fn new(
+        table: ProxyRouteTable,
+        config: Arc<ProxyConfig>,
+        http01: Option<Arc<dyn Http01Responder>>,
+    ) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(config.upstream_timeout));
@@ -59,18 +99,21 @@ impl Forwarder {
             table,
             config,
             client,
+            http01,
         }
     }
 
-    /// Answer one request from `peer` (this connection is plain HTTP);
-    /// `smuggled`: its head had both `Content-Length` and
-    /// `Transfer-Encoding` on the wire (hyper drops the former).
+    /// Answer one request that came on `conn`.
     pub(crate) async fn handle(
         &self,
         req: Request<Incoming>,
-        peer: SocketAddr,
-        smuggled: bool,
+        conn: ConnInfo,
     ) -> Response<ResponseBody> {
+        let ConnInfo {
+            peer,
+            scheme,
+            smuggled,
+        } = conn;
         let framing = if smuggled {
             Err(Framing::LengthAndChunked)
         } else {
@@ -98,11 +141,20 @@ impl Forwarder {
         let Ok(domain) = host_name.parse::<DomainName>() else {
             return closing(text(StatusCode::BAD_REQUEST, "bad Host\n"));
         };
+        if scheme == Scheme::Http
+            && let Some(responder) = &self.http01
+            && let Some(token) = req.uri().path().strip_prefix(HTTP01_PREFIX)
+        {
+            return match responder.key_authorization(&domain, token) {
+                Some(key_authorization) => text(StatusCode::OK, key_authorization),
+                None => text(StatusCode::NOT_FOUND, "no such challenge\n"),
+            };
+        }
         let trusted = self.config.is_trusted(peer.ip());
         let side = ClientSide {
             peer: peer.ip(),
             trusted,
-            proto: "http",
+            proto: scheme.as_str(),
             host: &host_raw,
         };
         let proto = headers::original_proto(req.headers(), &side);
