@@ -25,7 +25,7 @@ use rivetr_core::route::{
 
 pub use self::lease::Lease;
 use self::lease::UpstreamState;
-use self::snapshot::{Slot, Snapshot};
+use self::snapshot::{HostEntry, Slot, Snapshot};
 
 /// How many times [`ProxyRouteTable::acquire`] retries when a switch retires
 /// the upstream it picked (each retry sees a newer snapshot).
@@ -224,6 +224,23 @@ impl ProxyRouteTable {
             .map_or(0, |s| s.state.in_flight())
     }
 
+    /// Send every host that no exact or wildcard pattern matches to `app`,
+    /// with `route`'s settings (redirects, auth; its `host` is not matched
+    /// against anything), or stop doing so with `None`. A catch-all, e.g. the
+    /// standalone runner's `*` route; only hosts that parse as a
+    /// [`DomainName`] reach the table. Removing the app clears it.
+    pub fn set_fallback(&self, fallback: Option<(AppId, HostRoute)>) {
+        let entry = fallback.map(|(app, route)| HostEntry {
+            app,
+            route: Arc::new(route),
+        });
+        // Cannot fail: the change itself returns `Ok`.
+        let _ = self.write(|snapshot| {
+            snapshot.fallback = entry;
+            Ok(())
+        });
+    }
+
     fn now_nanos(&self) -> u64 {
         u64::try_from(self.inner.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
@@ -309,6 +326,9 @@ impl RouteTable for ProxyRouteTable {
     async fn remove(&self, app: AppId) -> Result<()> {
         let removed = self.write(|snapshot| {
             snapshot.remove_hosts_of(app);
+            if snapshot.fallback.as_ref().is_some_and(|f| f.app == app) {
+                snapshot.fallback = None;
+            }
             Ok(snapshot.apps.remove(&app))
         })?;
         for slot in removed.iter().flat_map(|e| &e.slots) {

@@ -76,20 +76,22 @@ pub(crate) struct Snapshot {
     /// Wildcards, by the domain under the `*` (ASCII form), so a lookup can
     /// use a slice of the host without allocating.
     wildcard: HashMap<Box<str>, HostEntry>,
+    /// Where hosts no pattern matches go (see `set_fallback`).
+    pub(crate) fallback: Option<HostEntry>,
 }
 
 impl Snapshot {
     /// The app and route serving `host`: the exact host first, then the
-    /// wildcard one label up (a wildcard matches exactly one label).
+    /// wildcard one label up (a wildcard matches exactly one label), then
+    /// the fallback.
     pub(crate) fn lookup(&self, host: &DomainName) -> Option<&HostEntry> {
         if let Some(hit) = self.exact.get(host) {
             return Some(hit);
         }
-        let (label, parent) = host.as_str().split_once('.')?;
-        if label.is_empty() {
-            return None;
-        }
-        self.wildcard.get(parent)
+        let wildcard = (host.as_str().split_once('.'))
+            .filter(|(label, _)| !label.is_empty())
+            .and_then(|(_, parent)| self.wildcard.get(parent));
+        wildcard.or(self.fallback.as_ref())
     }
 
     /// The app owning `pattern`, if any.

@@ -216,3 +216,26 @@ async fn lease_racing_a_switch_is_drained_or_moved() {
     assert_eq!(state.in_flight(), 0);
     assert_eq!(table.acquire(&web).unwrap().upstream(), b);
 }
+
+#[tokio::test]
+async fn the_fallback_catches_unmatched_hosts_until_its_app_is_removed() {
+    let (table, app) = table_with("web.test", vec![upstream(1)]).await;
+    let other = AppId::new();
+    table
+        .switch(other, vec![upstream(2)], &drain(Duration::ZERO))
+        .await
+        .unwrap();
+    table.set_fallback(Some((other, HostRoute::plain("any.test".parse().unwrap()))));
+    assert_eq!(
+        table.acquire(&host("web.test")).unwrap().upstream(),
+        upstream(1)
+    );
+    assert_eq!(
+        table.acquire(&host("else.example")).unwrap().upstream(),
+        upstream(2)
+    );
+    assert_eq!(table.resolve(&host("else.example")).unwrap().app, other);
+    table.remove(other).await.unwrap();
+    assert!(table.acquire(&host("else.example")).is_none());
+    assert_eq!(table.acquire(&host("web.test")).unwrap().app(), app);
+}
