@@ -4,3 +4,4 @@ pub use rivetr_core;
 
 pub mod server;
 pub mod table;
+pub mod tls;
