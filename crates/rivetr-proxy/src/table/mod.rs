@@ -4,10 +4,12 @@
 //! - `snapshot`: the immutable snapshot and its constant-cost lookup;
 //! - `lease`: in-flight tracking per upstream, and the [`Lease`] a request
 //!   holds;
-//! - `drain`: the wait for removed upstreams to go idle.
+//! - `drain`: the wait for removed upstreams to go idle;
+//! - `probe`: the health checks a switch runs before it swaps.
 
 mod drain;
 mod lease;
+mod probe;
 mod snapshot;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -25,6 +27,7 @@ use rivetr_core::route::{
 
 pub use self::lease::Lease;
 use self::lease::UpstreamState;
+pub use self::probe::MIN_PROBE_INTERVAL;
 use self::snapshot::{HostEntry, Slot, Snapshot};
 
 /// How many times [`ProxyRouteTable::acquire`] retries when a switch retires
@@ -63,14 +66,21 @@ const ACQUIRE_RETRIES: usize = 8;
 ///
 /// # Cutover
 ///
-/// [`switch`](RouteTable::switch) swaps the app's upstreams atomically: from
-/// then on `acquire` only picks new ones. It then waits, without polling,
-/// until every lease on an upstream the switch removed is dropped, or until
-/// `drain_timeout` ends, and reports which in
-/// [`SwitchReport::drained`]. Upstreams in both the old and the new set keep
-/// serving and are not waited on. This table does not probe upstreams
-/// ([`RouteCapabilities::drain_only`]): `options.health_check` is ignored,
-/// the caller checks health first.
+/// [`switch`](RouteTable::switch) first health-checks every new upstream
+/// when `options.health_check` is set (HTTP GET of a path, 2xx or 3xx
+/// healthy, or a TCP connect; probed every `interval`, each probe bounded
+/// by `timeout`, until `deadline`: see [`MIN_PROBE_INTERVAL`] and the
+/// defaults of [`HealthCheck`](rivetr_core::model::HealthCheck)). Probing
+/// happens before the writer lock is taken, so other writers are not held
+/// up by a slow upstream; one that fails by its deadline makes the switch
+/// fail with `Unavailable` and change nothing, as does dropping the switch
+/// while it probes.
+///
+/// It then swaps the app's upstreams atomically: from then on `acquire`
+/// only picks new ones. It then waits, without polling, until every lease
+/// on an upstream the switch removed is dropped, or until `drain_timeout`
+/// ends, and reports which in [`SwitchReport::drained`]. Upstreams in both
+/// the old and the new set keep serving and are not waited on.
 ///
 /// # Example
 ///
@@ -259,7 +269,7 @@ impl ProxyRouteTable {
 #[async_trait]
 impl RouteTable for ProxyRouteTable {
     fn capabilities(&self) -> RouteCapabilities {
-        RouteCapabilities::drain_only()
+        RouteCapabilities::all()
     }
 
     async fn set_routes(&self, app: AppId, routes: AppRoutes) -> Result<()> {
@@ -290,6 +300,15 @@ impl RouteTable for ProxyRouteTable {
         upstreams: Vec<Upstream>,
         options: &SwitchOptions,
     ) -> Result<SwitchReport> {
+        if let Some(check) = &options.health_check {
+            // Before the writer lock: a slow probe holds up no other writer.
+            probe::all_healthy(&upstreams, check)
+                .await
+                .map_err(|unhealthy| {
+                    Error::unavailable(format!("switch of app {app} refused: {unhealthy}"))
+                        .with_source(unhealthy)
+                })?;
+        }
         let (previous, removed) = self.write(|snapshot| {
             let entry = snapshot.apps.entry(app).or_default();
             let old_slots = std::mem::take(&mut entry.slots);
