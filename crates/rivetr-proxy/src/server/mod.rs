@@ -1,10 +1,13 @@
-//! The proxy's HTTP/1.1 server: accepts client connections, routes each
+//! The proxy's server: accepts client connections (plain HTTP/1.1, or TLS
+//! with HTTP/2 or HTTP/1.1 by ALPN), routes each
 //! request through the [`ProxyRouteTable`](crate::table::ProxyRouteTable)
 //! and forwards it to the chosen upstream over a pooled client.
 //!
 //! - `config`: [`ProxyConfig`], the limits and timeouts, validated;
 //! - `proxy`: [`Proxy`], one server over a table, serving listeners (the
 //!   accept loop and graceful shutdown);
+//! - `https`: [`Proxy::serve_https`], TLS (see [`crate::tls`]) with HTTP/2
+//!   or HTTP/1.1 by ALPN;
 //! - `serve`: [`bind`] and [`serve`], the one-call plain HTTP server;
 //! - `challenge`: [`Http01Responder`], the ACME HTTP-01 hook;
 //! - `forward`: the request path (routing, redirects, forwarding);
@@ -12,12 +15,15 @@
 //! - `wire`: the client connection, its request heads scanned for
 //!   `Content-Length` with `Transfer-Encoding` (which hyper hides).
 //!
-//! Plain HTTP/1.1 only for now, with upgrades (WebSocket): no TLS, no HTTP/2.
+//! Upgrades (WebSocket) work over HTTP/1.1, plain or TLS. Cleartext HTTP/2
+//! (prior knowledge, h2c) is not served; upstreams are always spoken to in
+//! HTTP/1.1.
 
 mod challenge;
 mod config;
 mod forward;
 mod headers;
+mod https;
 mod proxy;
 mod serve;
 mod wire;

@@ -10,6 +10,7 @@ use http::StatusCode;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -114,53 +115,11 @@ impl Proxy {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> io::Result<()> {
-        let mut builder = http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(self.config.header_read_timeout)
-            .max_headers(self.config.max_headers)
-            .max_buf_size(self.config.max_header_bytes)
-            .keep_alive(true);
+        let builder = self.h1_builder();
         let tracker = TaskTracker::new();
-
         while let Some((stream, peer)) = accept(&listener, &shutdown).await {
-            let forwarder = Arc::clone(&self.forwarder);
-            let flags = HeadFlags::default();
-            let io = WireIo::new(stream, self.config.max_header_bytes, flags.clone());
-            let service = service_fn(move |req| {
-                let forwarder = Arc::clone(&forwarder);
-                // Taken here, in request order, not in the spawned future.
-                let conn = ConnInfo {
-                    peer,
-                    scheme: Scheme::Http,
-                    smuggled: flags.next_had_both(),
-                };
-                let flags = flags.clone();
-                async move {
-                    let response = forwarder.handle(req, conn).await;
-                    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                        flags.upgraded();
-                    }
-                    Ok::<_, Infallible>(response)
-                }
-            });
-            let connection = builder
-                .serve_connection(TokioIo::new(io), service)
-                .with_upgrades();
-            let shutdown = shutdown.clone();
-            tracker.spawn(async move {
-                tokio::pin!(connection);
-                let result = tokio::select! {
-                    result = connection.as_mut() => result,
-                    () = shutdown.cancelled() => {
-                        connection.as_mut().graceful_shutdown();
-                        connection.await
-                    }
-                };
-                if let Err(error) = result {
-                    tracing::debug!(%error, %peer, "client connection ended with an error");
-                }
-            });
+            let connection = self.h1_connection(&builder, stream, peer, Scheme::Http, &shutdown);
+            tracker.spawn(connection);
         }
         drop(listener);
         tracker.close();
@@ -169,9 +128,76 @@ impl Proxy {
     }
 
     /// The shared request handler, for serve loops in this crate.
-    #[allow(dead_code, reason = "the TLS serve loop uses it")]
     pub(crate) fn forwarder(&self) -> &Arc<Forwarder> {
         &self.forwarder
+    }
+
+    /// The HTTP/1.1 connection settings: hyper's header read timeout (with
+    /// a timer, without which hyper silently skips it), header count and
+    /// size limits, keep-alive.
+    pub(crate) fn h1_builder(&self) -> http1::Builder {
+        let mut builder = http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.config.header_read_timeout)
+            .max_headers(self.config.max_headers)
+            .max_buf_size(self.config.max_header_bytes)
+            .keep_alive(true);
+        builder
+    }
+
+    /// Serve one HTTP/1.1 client connection (plain or TLS, per `scheme`)
+    /// until it closes: its request heads scanned on the wire for
+    /// smuggling, upgrades proxied. On `shutdown` it finishes the request
+    /// in flight and closes; an upgraded connection outlives it.
+    pub(crate) fn h1_connection<T>(
+        &self,
+        builder: &http1::Builder,
+        stream: T,
+        peer: SocketAddr,
+        scheme: Scheme,
+        shutdown: &CancellationToken,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let forwarder = Arc::clone(&self.forwarder);
+        let flags = HeadFlags::default();
+        let io = WireIo::new(stream, self.config.max_header_bytes, flags.clone());
+        let service = service_fn(move |req| {
+            let forwarder = Arc::clone(&forwarder);
+            // Taken here, in request order, not in the spawned future.
+            let conn = ConnInfo {
+                peer,
+                scheme,
+                smuggled: flags.next_had_both(),
+            };
+            let flags = flags.clone();
+            async move {
+                let response = forwarder.handle(req, conn).await;
+                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    flags.upgraded();
+                }
+                Ok::<_, Infallible>(response)
+            }
+        });
+        let connection = builder
+            .serve_connection(TokioIo::new(io), service)
+            .with_upgrades();
+        let shutdown = shutdown.clone();
+        async move {
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = shutdown.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
+                tracing::debug!(%error, %peer, "client connection ended with an error");
+            }
+        }
     }
 }
 

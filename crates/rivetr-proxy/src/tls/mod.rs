@@ -9,7 +9,7 @@
 //!   checked against the certificate;
 //! - [`server_config`]: the rustls server config over a resolver, offering
 //!   HTTP/2 and HTTP/1.1 by ALPN (and `acme-tls/1` for validations), to
-//!   give to `Proxy::serve_https` (coming).
+//!   give to [`Proxy::serve_https`](crate::server::Proxy::serve_https).
 //!
 //! # Example
 //!
