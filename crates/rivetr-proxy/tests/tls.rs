@@ -11,11 +11,12 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{TestCa, connect, echo_table, echoed, https, served, test_config};
+use common::{TestCa, connect, echo_table, echoed, https, served, table_for, test_config};
 use http_body_util::{BodyExt, Empty};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
@@ -24,7 +25,7 @@ use rivetr_proxy::tls::{self, CertResolver, CertSource, TlsError};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
 
 fn pattern(host: &str) -> rivetr_core::input::HostPattern {
     host.parse().unwrap()
@@ -344,4 +345,70 @@ async fn shutdown_returns_with_connections_open() {
         Ok(0) | Err(_)
     ));
     drop(h2);
+}
+
+/// An upstream answering `Upgrade: echo` with 101, then echoing bytes.
+async fn upgrade_upstream() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service =
+                hyper::service::service_fn(|mut req: Request<hyper::body::Incoming>| async move {
+                    let on_upgrade = hyper::upgrade::on(&mut req);
+                    tokio::spawn(async move {
+                        let mut io = TokioIo::new(on_upgrade.await.unwrap());
+                        let (mut reader, mut writer) = tokio::io::split(&mut io);
+                        let _ = tokio::io::copy(&mut reader, &mut writer).await;
+                    });
+                    let response = hyper::Response::builder()
+                        .status(101)
+                        .header("connection", "upgrade")
+                        .header("upgrade", "echo")
+                        .body(Empty::<Bytes>::new())
+                        .unwrap();
+                    Ok::<_, std::convert::Infallible>(response)
+                });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::spawn(connection);
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn upgrades_over_tls_are_proxied_both_ways() {
+    let ca = TestCa::new();
+    let resolver = CertResolver::new();
+    resolver.set(
+        pattern("ws.test"),
+        CertSource::Static(ca.leaf(&["ws.test"]).key()),
+    );
+    let table = table_for(&["ws.test"], upgrade_upstream().await).await;
+    let server = https(test_config(), table, resolver).await;
+
+    let stream = connect(server.addr, ca.client(&[b"http/1.1"]), "ws.test")
+        .await
+        .unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn.with_upgrades());
+    let request = Request::get("/ws")
+        .header("host", "ws.test")
+        .header("connection", "upgrade")
+        .header("upgrade", "echo")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 101);
+    let mut io = TokioIo::new(hyper::upgrade::on(response).await.unwrap());
+    io.write_all(b"ping over tls").await.unwrap();
+    let mut back = [0_u8; 13];
+    let read = tokio::time::timeout(Duration::from_secs(10), io.read_exact(&mut back));
+    read.await.expect("echoed in time").unwrap();
+    assert_eq!(&back, b"ping over tls");
 }

@@ -148,6 +148,11 @@ pub async fn echo_upstream() -> SocketAddr {
 
 /// Route `hosts` to one echo upstream.
 pub async fn echo_table(hosts: &[&str]) -> ProxyRouteTable {
+    table_for(hosts, echo_upstream().await).await
+}
+
+/// Route `hosts` to `upstream`.
+pub async fn table_for(hosts: &[&str], upstream: SocketAddr) -> ProxyRouteTable {
     let table = ProxyRouteTable::new();
     let app = AppId::new();
     let routes = AppRoutes {
@@ -161,9 +166,7 @@ pub async fn echo_table(hosts: &[&str]) -> ProxyRouteTable {
         health_check: None,
         drain_timeout: Duration::from_secs(1),
     };
-    let upstreams = vec![Upstream {
-        addr: echo_upstream().await,
-    }];
+    let upstreams = vec![Upstream { addr: upstream }];
     table.switch(app, upstreams, &options).await.unwrap();
     table
 }
