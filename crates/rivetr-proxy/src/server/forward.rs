@@ -4,11 +4,13 @@
 //! is done. Upgrades (WebSocket): the `Upgrade` request is forwarded with
 //! its `Upgrade`/`Connection: upgrade` headers and, on a 101, bytes are
 //! copied both ways, the lease held until the connection closes or the
-//! drain window of a switch that removed its upstream ends.
+//! drain window of a switch that removed its upstream ends. Every request
+//! is counted in the [`Metrics`], under its route or as unrouted.
 
 use std::error::Error as StdError;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
@@ -20,12 +22,14 @@ use hyper::upgrade::OnUpgrade;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use rivetr_core::input::DomainName;
+use rivetr_core::input::{DomainName, HostPattern};
 use rivetr_core::route::{HostRoute, RouteTable};
 
+use super::basic_auth::BasicAuthGate;
 use super::challenge::{HTTP01_PREFIX, Http01Responder};
 use super::config::ProxyConfig;
 use super::headers::{self, ClientSide, Framing};
+use crate::metrics::{Metrics, Origin, RouteMetrics};
 use crate::table::{Lease, ProxyRouteTable};
 
 /// How long an upstream that refused a connection is skipped.
@@ -79,10 +83,24 @@ pub(crate) struct Forwarder {
     client: Client<HttpConnector, UpstreamBody>,
     /// Answers ACME HTTP-01 challenges on plain HTTP, when set.
     http01: Option<Arc<dyn Http01Responder>>,
+    /// Requests, status classes and latency per route.
+    metrics: Arc<Metrics>,
+    /// Checks basic auth credentials, with its cache.
+    basic_auth: BasicAuthGate,
+}
+
+/// What the metrics need to know of one request, filled in while it is
+/// handled.
+#[derive(Debug, Default)]
+struct Tally {
+    /// The route that took it (`None`: counted as unrouted).
+    route: Option<Arc<RouteMetrics>>,
+    /// Who wrote the response.
+    origin: Origin,
 }
 
 impl Forwarder {
-    /// A forwarder with its pooled upstream client.
+    /// A forwarder with its pooled upstream client and fresh metrics.
     pub(crate) fn new(
         table: ProxyRouteTable,
         config: Arc<ProxyConfig>,
@@ -95,19 +113,42 @@ impl Forwarder {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(config.idle_timeout)
             .build(connector);
+        let metrics = Arc::new(Metrics::new());
         Self {
             table,
             config,
             client,
             http01,
+            basic_auth: BasicAuthGate::new(Arc::clone(&metrics)),
+            metrics,
         }
     }
 
-    /// Answer one request that came on `conn`.
+    /// The metrics of every request this forwarder handled.
+    pub(crate) fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// Answer one request that came on `conn`, and count it.
     pub(crate) async fn handle(
         &self,
         req: Request<Incoming>,
         conn: ConnInfo,
+    ) -> Response<ResponseBody> {
+        let started = Instant::now();
+        let mut tally = Tally::default();
+        let response = self.dispatch(req, conn, &mut tally).await;
+        let route = tally.route.as_ref().unwrap_or(self.metrics.unrouted());
+        route.record(response.status(), tally.origin, started.elapsed());
+        response
+    }
+
+    /// Answer one request, noting its route and origin in `tally`.
+    async fn dispatch(
+        &self,
+        req: Request<Incoming>,
+        conn: ConnInfo,
+        tally: &mut Tally,
     ) -> Response<ResponseBody> {
         let ConnInfo {
             peer,
@@ -165,6 +206,7 @@ impl Forwarder {
             let Some(resolved) = self.table.resolve(&domain) else {
                 return text(StatusCode::NOT_FOUND, "no app is served at this host\n");
             };
+            tally.route = Some(self.metrics.route(resolved.app, &resolved.route.host));
             if let Some(response) = redirect(&resolved.route, proto, host_name, path) {
                 return response;
             }
@@ -178,17 +220,18 @@ impl Forwarder {
             }
             return text(StatusCode::SERVICE_UNAVAILABLE, "no upstream is live\n");
         };
+        tally.route = Some(self.metrics.route(lease.app(), &lease.route().host));
         if let Some(response) = redirect(lease.route(), proto, host_name, path) {
             return response;
         }
-        if lease.route().basic_auth.is_some() {
-            // Fail closed until password hashes can be verified here.
-            let mut response = text(StatusCode::UNAUTHORIZED, "authentication required\n");
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"rivetr\""),
-            );
-            return response;
+        let auth = lease.route().basic_auth.as_ref();
+        if let Some(auth) = auth
+            && !self
+                .basic_auth
+                .allows(lease.route(), auth, req.headers())
+                .await
+        {
+            return unauthorized(&lease.route().host);
         }
         let upstream = lease.upstream();
         let Ok(uri) = format!("http://{}{path}", upstream.addr).parse::<Uri>() else {
@@ -199,6 +242,10 @@ impl Forwarder {
         let client_upgrade = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
         let (mut parts, body) = req.into_parts();
         headers::strip_hop_by_hop(&mut parts.headers);
+        if auth.is_some() {
+            // The proxy's credentials, not the app's: never forwarded.
+            parts.headers.remove(header::AUTHORIZATION);
+        }
         if let Some(protocol) = upgrade {
             headers::set_upgrade(&mut parts.headers, protocol);
         }
@@ -222,6 +269,7 @@ impl Forwarder {
                 text(StatusCode::BAD_GATEWAY, "upstream unavailable\n")
             }
             Ok(Ok(mut response)) => {
+                tally.origin = Origin::Upstream;
                 if response.status() == StatusCode::SWITCHING_PROTOCOLS
                     && let Some(client_upgrade) = client_upgrade
                     && let Some(protocol) = headers::upgrade_of(response.headers())
@@ -235,6 +283,7 @@ impl Forwarder {
                 }
                 if response.status() == StatusCode::SWITCHING_PROTOCOLS {
                     // Not asked for, or without an `Upgrade`: no tunnel.
+                    tally.origin = Origin::Proxy;
                     return closing(text(StatusCode::BAD_GATEWAY, "unexpected 101 upstream\n"));
                 }
                 let (mut parts, body) = response.into_parts();
@@ -336,6 +385,16 @@ fn redirect(
     let mut response = text(StatusCode::PERMANENT_REDIRECT, "");
     response.headers_mut().insert(header::LOCATION, value);
     Some(response)
+}
+
+/// 401 with a basic auth challenge for the route `host`.
+fn unauthorized(host: &HostPattern) -> Response<ResponseBody> {
+    let mut response = text(StatusCode::UNAUTHORIZED, "authentication required\n");
+    let challenge = format!("Basic realm=\"{host}\", charset=\"UTF-8\"");
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        (response.headers_mut()).insert(header::WWW_AUTHENTICATE, value);
+    }
+    response
 }
 
 /// Whether the client's body went over `max_body_bytes` while streaming.

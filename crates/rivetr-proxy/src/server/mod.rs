@@ -11,6 +11,7 @@
 //! - `serve`: [`bind`] and [`serve`], the one-call plain HTTP server;
 //! - `challenge`: [`Http01Responder`], the ACME HTTP-01 hook;
 //! - `forward`: the request path (routing, redirects, forwarding);
+//! - `basic_auth`: basic auth verification (argon2) with its cache;
 //! - `headers`: hop-by-hop stripping, framing checks, `X-Forwarded-*`;
 //! - `wire`: the client connection, its request heads scanned for
 //!   `Content-Length` with `Transfer-Encoding` (which hyper hides).
@@ -19,6 +20,7 @@
 //! (prior knowledge, h2c) is not served; upstreams are always spoken to in
 //! HTTP/1.1.
 
+mod basic_auth;
 mod challenge;
 mod config;
 mod forward;

@@ -19,6 +19,7 @@ use super::challenge::Http01Responder;
 use super::config::{ConfigError, ProxyConfig};
 use super::forward::{ConnInfo, Forwarder, Scheme};
 use super::wire::{HeadFlags, WireIo};
+use crate::metrics::Metrics;
 use crate::table::ProxyRouteTable;
 
 /// A proxy server: routes every request through one
@@ -95,6 +96,13 @@ impl Proxy {
     #[must_use]
     pub fn config(&self) -> &ProxyConfig {
         &self.config
+    }
+
+    /// Requests, status classes and latency per route, for a metrics
+    /// endpoint ([`Metrics::render_prometheus`]).
+    #[must_use]
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        self.forwarder.metrics()
     }
 
     /// Serve plain HTTP/1.1 on `listener` until `shutdown` is cancelled;
