@@ -2,6 +2,7 @@
 
 pub use rivetr_core;
 
+pub mod acme;
 pub mod metrics;
 pub mod server;
 pub mod table;

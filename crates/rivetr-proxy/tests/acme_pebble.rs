@@ -1,0 +1,486 @@
+//! ACME against a real Pebble test CA, started by `scripts/with-pebble`
+//! (which `scripts/test` uses): certificates issued over HTTP-01 and
+//! TLS-ALPN-01 through the proxy's own servers, then served and verified by
+//! a client trusting only Pebble's root; the file cache reused without a new
+//! order; a failing domain beside a good one.
+//!
+//! Pebble's validator connects to fixed ports (`RIVETR_TEST_PEBBLE_HTTP_PORT`,
+//! `RIVETR_TEST_PEBBLE_TLS_PORT`) on 127.0.0.1, where its mock DNS points
+//! every name, so the tests take turns binding them.
+//!
+//! Without the `RIVETR_TEST_PEBBLE_*` variables the tests skip, except under
+//! `RIVETR_TEST_STRICT=1`, where they fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rivetr_core::input::DomainName;
+use rivetr_proxy::acme::{
+    AcmeConfig, AcmeEvent, AcmeEventKind, AcmeManager, Backoff, ChallengeType, FileCache,
+};
+use rivetr_proxy::server::{Proxy, ProxyConfig};
+use rivetr_proxy::table::ProxyRouteTable;
+use rivetr_proxy::tls::{self, CertResolver};
+use rustls::RootCertStore;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Mutex, MutexGuard, broadcast};
+use tokio_util::sync::CancellationToken;
+
+/// Guards against a hung order or server; issuance takes a few seconds.
+const WAIT: Duration = Duration::from_secs(120);
+
+/// The validator's fixed ports: one test binds them at a time.
+static VA_PORTS: Mutex<()> = Mutex::const_new(());
+
+/// The Pebble instance from the environment.
+#[derive(Debug)]
+struct Pebble {
+    directory: String,
+    roots_url: String,
+    ca: CertificateDer<'static>,
+    http_port: u16,
+    tls_port: u16,
+    challtestsrv: String,
+}
+
+/// The Pebble from `scripts/with-pebble`'s variables, or `None` after a
+/// `SKIPPED:` line (a failure under `RIVETR_TEST_STRICT=1`).
+fn pebble_or_skip() -> Option<Pebble> {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let found = (|| {
+        let ca_path = var("RIVETR_TEST_PEBBLE_CA")?;
+        let ca = CertificateDer::from_pem_file(&ca_path).map_err(|e| format!("{ca_path}: {e}"))?;
+        let port = |name: &str| {
+            var(name)?
+                .parse::<u16>()
+                .map_err(|e| format!("{name}: {e}"))
+        };
+        Ok::<_, String>(Pebble {
+            directory: var("RIVETR_TEST_PEBBLE_DIRECTORY")?,
+            roots_url: var("RIVETR_TEST_PEBBLE_ROOTS_URL")?,
+            ca,
+            http_port: port("RIVETR_TEST_PEBBLE_HTTP_PORT")?,
+            tls_port: port("RIVETR_TEST_PEBBLE_TLS_PORT")?,
+            challtestsrv: var("RIVETR_TEST_PEBBLE_CHALLTESTSRV")?,
+        })
+    })();
+    match found {
+        Ok(pebble) => Some(pebble),
+        Err(e) if std::env::var("RIVETR_TEST_STRICT").as_deref() == Ok("1") => {
+            panic!("RIVETR_TEST_STRICT=1 and no Pebble ({e}): run through scripts/with-pebble")
+        }
+        Err(e) => {
+            #[allow(clippy::print_stderr, reason = "a skipped test must say so")]
+            {
+                eprintln!(
+                    "SKIPPED: no Pebble ({e}); run `scripts/with-pebble cargo test -p rivetr-proxy --test acme_pebble`"
+                );
+            }
+            None
+        }
+    }
+}
+
+/// `host:port` and path of an `http(s)://127.0.0.1:PORT/path` URL.
+fn split_url(url: &str) -> (String, String) {
+    let rest = url.split_once("://").unwrap().1;
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    (authority.to_owned(), format!("/{path}"))
+}
+
+/// One HTTP/1.1 request with `Connection: close`: the status and body.
+async fn exchange(
+    mut io: impl AsyncRead + AsyncWrite + Unpin,
+    method: &str,
+    authority: &str,
+    path: &str,
+    body: &str,
+) -> (u16, String) {
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    io.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    // A peer closing TLS without close_notify still sent everything.
+    let _ = io.read_to_end(&mut response).await;
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_owned())
+}
+
+impl Pebble {
+    /// Pebble's issuing root, from its management port (HTTPS, signed by
+    /// the script's CA). It changes with every Pebble start.
+    async fn root(&self) -> CertificateDer<'static> {
+        let (authority, path) = split_url(&self.roots_url);
+        let tls = tls_client(self.ca.clone(), "127.0.0.1", &authority)
+            .await
+            .unwrap();
+        let (status, body) = exchange(tls, "GET", &authority, &path, "").await;
+        assert_eq!(status, 200, "{}: {body}", self.roots_url);
+        CertificateDer::from_pem_slice(body.as_bytes()).unwrap()
+    }
+
+    /// Make Pebble's DNS answer SERVFAIL for `domain` (its validations fail).
+    async fn servfail(&self, domain: &str) {
+        let (authority, _) = split_url(&self.challtestsrv);
+        let tcp = TcpStream::connect(&authority).await.unwrap();
+        let body = format!("{{\"host\":\"{domain}.\"}}");
+        let (status, text) = exchange(tcp, "POST", &authority, "/set-servfail", &body).await;
+        assert_eq!(status, 200, "set-servfail: {text}");
+    }
+
+    fn config(&self, challenge: ChallengeType) -> AcmeConfig {
+        AcmeConfig {
+            directory_url: self.directory.clone(),
+            contact_emails: vec!["ops@rivetr.test".to_owned()],
+            challenge,
+            extra_roots: vec![self.ca.clone()],
+            ..AcmeConfig::default()
+        }
+    }
+}
+
+/// A TLS client to `authority` (`host:port`) for `server_name`, trusting
+/// only `root`.
+async fn tls_client(
+    root: CertificateDer<'static>,
+    server_name: &str,
+    authority: &str,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let mut roots = RootCertStore::empty();
+    roots.add(root).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let name = ServerName::try_from(server_name.to_owned()).unwrap();
+    let tcp = TcpStream::connect(authority).await?;
+    connector.connect(name, tcp).await
+}
+
+/// The proxy on the validator's ports (HTTP-01 answered by `acme`, HTTPS
+/// from `resolver`), holding them until `shutdown`.
+struct Served {
+    _ports: MutexGuard<'static, ()>,
+    shutdown: CancellationToken,
+    servers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Served {
+    async fn start(pebble: &Pebble, acme: &AcmeManager, resolver: &CertResolver) -> Self {
+        let ports = VA_PORTS.lock().await;
+        let shutdown = CancellationToken::new();
+        let proxy = Proxy::builder(ProxyConfig::default(), ProxyRouteTable::new())
+            .http01(Arc::new(acme.clone()))
+            .build()
+            .unwrap();
+        let http = TcpListener::bind(("127.0.0.1", pebble.http_port))
+            .await
+            .unwrap();
+        let https = TcpListener::bind(("127.0.0.1", pebble.tls_port))
+            .await
+            .unwrap();
+        let tls_config = tls::server_config(resolver.clone()).unwrap();
+        let (p1, s1) = (proxy.clone(), shutdown.clone());
+        let (p2, s2) = (proxy, shutdown.clone());
+        let servers = vec![
+            tokio::spawn(async move { p1.serve_http(http, s1).await.unwrap() }),
+            tokio::spawn(async move { p2.serve_https(https, tls_config, s2).await.unwrap() }),
+        ];
+        Self {
+            _ports: ports,
+            shutdown,
+            servers,
+        }
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        for server in self.servers {
+            server.await.unwrap();
+        }
+    }
+}
+
+/// A fresh cache directory for one test.
+fn cache_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rivetr-acme-{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A domain name unique to this run, so Pebble never reuses another run's
+/// authorizations.
+fn domain(label: &str) -> DomainName {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{label}-{}-{nanos}.rivetr.test", std::process::id())
+        .parse()
+        .unwrap()
+}
+
+/// The next event for `domain` (others are skipped).
+async fn next_event(
+    events: &mut broadcast::Receiver<AcmeEvent>,
+    domain: &DomainName,
+) -> AcmeEventKind {
+    let wait = async {
+        loop {
+            let event = events.recv().await.unwrap();
+            if &event.domain == domain {
+                return event.kind;
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, wait)
+        .await
+        .unwrap_or_else(|_| panic!("no event for {domain} within {WAIT:?}"))
+}
+
+/// Wait for `domain`'s certificate to be issued; panics on a failed order.
+async fn issued(events: &mut broadcast::Receiver<AcmeEvent>, domain: &DomainName) -> SystemTime {
+    assert_eq!(
+        next_event(events, domain).await,
+        AcmeEventKind::OrderStarted
+    );
+    match next_event(events, domain).await {
+        AcmeEventKind::CertIssued { not_after } => not_after,
+        other => panic!("{domain}: expected CertIssued, got {other:?}"),
+    }
+}
+
+/// Handshake for `domain` on the HTTPS port trusting only Pebble's root:
+/// the served leaf. Also sends a request over it (the proxy answers).
+async fn served_leaf(
+    pebble: &Pebble,
+    root: &CertificateDer<'static>,
+    domain: &DomainName,
+) -> CertificateDer<'static> {
+    let authority = format!("127.0.0.1:{}", pebble.tls_port);
+    let tls = tls_client(root.clone(), domain.as_str(), &authority)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("{domain}: handshake verified against Pebble's root failed: {e}")
+        });
+    let leaf = tls.get_ref().1.peer_certificates().unwrap()[0]
+        .clone()
+        .into_owned();
+    let (status, _) = exchange(tls, "GET", domain.as_str(), "/", "").await;
+    assert!(status >= 200, "an HTTP answer over the issued certificate");
+    leaf
+}
+
+/// The leaf certificate of a cached PEM (key first, then the chain).
+fn cached_leaf(path: &Path) -> CertificateDer<'static> {
+    let pem = std::fs::read(path).unwrap();
+    CertificateDer::pem_slice_iter(&pem)
+        .next()
+        .unwrap()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Issue for one new domain with `challenge`, check it is served and
+/// cached in private files.
+async fn issue_and_serve(test: &str, challenge: ChallengeType) {
+    let Some(pebble) = pebble_or_skip() else {
+        return;
+    };
+    let root = pebble.root().await;
+    let dir = cache_dir(test);
+    let cache = FileCache::new(&dir);
+    let resolver = CertResolver::new();
+    let shutdown = CancellationToken::new();
+    let acme = AcmeManager::new(
+        pebble.config(challenge),
+        Arc::new(cache.clone()),
+        resolver.clone(),
+        shutdown.clone(),
+    )
+    .unwrap();
+    let served = Served::start(&pebble, &acme, &resolver).await;
+    let mut events = acme.subscribe();
+    let domain = domain(test);
+    assert!(acme.add(domain.clone()));
+
+    let not_after = issued(&mut events, &domain).await;
+    assert!(not_after > SystemTime::now());
+    let leaf = served_leaf(&pebble, &root, &domain).await;
+    let cert_path = cache.cert_path(&pebble.directory, &domain);
+    assert_eq!(
+        leaf,
+        cached_leaf(&cert_path),
+        "the served certificate is the cached one"
+    );
+    assert_eq!(mode(&cert_path), 0o600);
+    assert_eq!(mode(&cache.account_path(&pebble.directory)), 0o600);
+    assert_eq!(mode(cert_path.parent().unwrap()), 0o700);
+
+    match next_event(&mut events, &domain).await {
+        AcmeEventKind::RenewalScheduled { at } => assert!(at > SystemTime::now() && at < not_after),
+        other => panic!("expected RenewalScheduled, got {other:?}"),
+    }
+    shutdown.cancel();
+    acme.stopped().await;
+    served.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http01_issues_a_certificate_that_verifies_against_pebbles_root() {
+    issue_and_serve("http01", ChallengeType::Http01).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_alpn01_issues_a_certificate_that_verifies_against_pebbles_root() {
+    issue_and_serve("tlsalpn01", ChallengeType::TlsAlpn01).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_manager_serves_the_cached_certificate_without_an_order() {
+    let Some(pebble) = pebble_or_skip() else {
+        return;
+    };
+    let root = pebble.root().await;
+    let dir = cache_dir("cache");
+    let domain = domain("cache");
+
+    let resolver = CertResolver::new();
+    let shutdown = CancellationToken::new();
+    let config = pebble.config(ChallengeType::Http01);
+    let first = AcmeManager::new(
+        config.clone(),
+        Arc::new(FileCache::new(&dir)),
+        resolver.clone(),
+        shutdown.clone(),
+    )
+    .unwrap();
+    let served = Served::start(&pebble, &first, &resolver).await;
+    let mut events = first.subscribe();
+    first.add(domain.clone());
+    issued(&mut events, &domain).await;
+    let issued_leaf = served_leaf(&pebble, &root, &domain).await;
+    shutdown.cancel();
+    first.stopped().await;
+    served.stop().await;
+
+    // A new manager (a restarted server) with the same cache directory.
+    let resolver = CertResolver::new();
+    let shutdown = CancellationToken::new();
+    let second = AcmeManager::new(
+        config,
+        Arc::new(FileCache::new(&dir)),
+        resolver.clone(),
+        shutdown.clone(),
+    )
+    .unwrap();
+    let served = Served::start(&pebble, &second, &resolver).await;
+    let mut events = second.subscribe();
+    second.add(domain.clone());
+    // The task's first two steps: the cached certificate, then its renewal
+    // date; an order would have come first.
+    assert!(matches!(
+        next_event(&mut events, &domain).await,
+        AcmeEventKind::CertLoaded { .. }
+    ));
+    match next_event(&mut events, &domain).await {
+        AcmeEventKind::RenewalScheduled { at } => assert!(at > SystemTime::now()),
+        other => panic!("expected RenewalScheduled without an order, got {other:?}"),
+    }
+    assert_eq!(served_leaf(&pebble, &root, &domain).await, issued_leaf);
+
+    // Removed: no longer served; the cache keeps it.
+    assert!(second.remove(&domain));
+    assert!(resolver.hosts().is_empty());
+    assert!(
+        FileCache::new(&dir)
+            .cert_path(&pebble.directory, &domain)
+            .exists()
+    );
+    shutdown.cancel();
+    second.stopped().await;
+    served.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_domain_does_not_block_another() {
+    let Some(pebble) = pebble_or_skip() else {
+        return;
+    };
+    let root = pebble.root().await;
+    let dir = cache_dir("failing");
+    let bad = domain("bad");
+    let good = domain("good");
+    pebble.servfail(bad.as_str()).await;
+
+    let resolver = CertResolver::new();
+    let shutdown = CancellationToken::new();
+    let backoff = Backoff {
+        initial: Duration::from_secs(3600),
+        ..Backoff::default()
+    };
+    let config = AcmeConfig {
+        backoff,
+        ..pebble.config(ChallengeType::Http01)
+    };
+    let acme = AcmeManager::new(
+        config,
+        Arc::new(FileCache::new(&dir)),
+        resolver.clone(),
+        shutdown.clone(),
+    )
+    .unwrap();
+    let served = Served::start(&pebble, &acme, &resolver).await;
+    let mut events = acme.subscribe();
+    // The bad domain first: its order fails and it backs off for an hour.
+    acme.add(bad.clone());
+    assert_eq!(
+        next_event(&mut events, &bad).await,
+        AcmeEventKind::OrderStarted
+    );
+    match next_event(&mut events, &bad).await {
+        AcmeEventKind::OrderFailed { retry_in, error } => {
+            assert_eq!(retry_in, backoff.initial, "{error}");
+        }
+        other => panic!("expected OrderFailed, got {other:?}"),
+    }
+    // Meanwhile the good one is issued and served.
+    acme.add(good.clone());
+    issued(&mut events, &good).await;
+    served_leaf(&pebble, &root, &good).await;
+    // The bad one has no certificate: its handshake is refused.
+    let authority = format!("127.0.0.1:{}", pebble.tls_port);
+    assert!(
+        tls_client(root.clone(), bad.as_str(), &authority)
+            .await
+            .is_err()
+    );
+
+    shutdown.cancel();
+    acme.stopped().await;
+    served.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
