@@ -1,7 +1,7 @@
 //! [`Metrics`]: requests, status classes and latency per route, rendered in
 //! the Prometheus text format for the server's metrics endpoint.
 //!
-//! - `route`: [`RouteMetrics`], one route's counters and latency histogram
+//! - `route`: `RouteMetrics`, one route's counters and latency histogram
 //!   (atomics only);
 //! - `render`: the Prometheus text exposition.
 //!

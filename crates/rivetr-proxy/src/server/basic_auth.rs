@@ -55,8 +55,9 @@ pub(crate) struct BasicAuthGate {
     /// cache, if the system's random generator failed).
     key: Option<hmac::Key>,
     shards: [Mutex<Shard>; SHARDS],
-    /// Bounds the argon2 verifications running at once.
-    permits: Semaphore,
+    /// Bounds the argon2 verifications running at once (a permit lives
+    /// as long as its blocking task, even when the request is dropped).
+    permits: Arc<Semaphore>,
     metrics: Arc<Metrics>,
 }
 
@@ -93,7 +94,7 @@ impl BasicAuthGate {
         Self {
             key: key.ok(),
             shards: std::array::from_fn(|_| Mutex::default()),
-            permits: Semaphore::new(cores),
+            permits: Arc::new(Semaphore::new(cores)),
             metrics,
         }
     }
@@ -115,11 +116,15 @@ impl BasicAuthGate {
             return true;
         }
         let hash = auth.password_hash.clone();
-        let Ok(_permit) = self.permits.acquire().await else {
+        let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
             return false; // Closed: never happens, the gate owns it.
         };
         self.metrics.auth_hash_checked();
-        let verified = tokio::task::spawn_blocking(move || verify(&hash, &password)).await;
+        let verified = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify(&hash, &password)
+        });
+        let verified = verified.await;
         let password_ok = match verified {
             Ok(Ok(ok)) => ok,
             Ok(Err(error)) => {

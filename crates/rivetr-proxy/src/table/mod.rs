@@ -66,15 +66,19 @@ const ACQUIRE_RETRIES: usize = 8;
 ///
 /// # Cutover
 ///
-/// [`switch`](RouteTable::switch) first health-checks every new upstream
-/// when `options.health_check` is set (HTTP GET of a path, 2xx or 3xx
-/// healthy, or a TCP connect; probed every `interval`, each probe bounded
-/// by `timeout`, until `deadline`: see [`MIN_PROBE_INTERVAL`] and the
-/// defaults of [`HealthCheck`](rivetr_core::model::HealthCheck)). Probing
-/// happens before the writer lock is taken, so other writers are not held
-/// up by a slow upstream; one that fails by its deadline makes the switch
-/// fail with `Unavailable` and change nothing, as does dropping the switch
-/// while it probes.
+/// [`switch`](RouteTable::switch) first health-checks every upstream of the
+/// new set (kept ones included, all at once) when `options.health_check`
+/// is set: an HTTP GET of the path (2xx or 3xx is healthy) or a TCP
+/// connect, repeated every `interval` until it passes, each probe bounded
+/// by `timeout` and by the `deadline`. The check's own timings apply;
+/// [`HealthCheck::http`](rivetr_core::model::HealthCheck::http) and
+/// [`tcp`](rivetr_core::model::HealthCheck::tcp) default to a short 250 ms
+/// interval, a 2 s probe timeout and a 60 s deadline, and the pause is
+/// never under [`MIN_PROBE_INTERVAL`]. (A `Running` probe is the runtime's
+/// business: the proxy passes it.) Probing happens before the writer lock
+/// is taken, so other writers are not held up by a slow upstream; one that
+/// fails by its deadline makes the switch fail with `Unavailable` and
+/// change nothing, as does dropping the switch while it probes.
 ///
 /// It then swaps the app's upstreams atomically: from then on `acquire`
 /// only picks new ones. It then waits, without polling, until every lease
