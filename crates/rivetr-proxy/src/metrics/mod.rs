@@ -109,7 +109,9 @@ impl Metrics {
     /// and redirects), `rivetr_proxy_request_duration_seconds` (a histogram
     /// by `app` and `host` of the time until the response head was ready),
     /// and the basic auth counters. Routes come sorted, so the output is
-    /// stable.
+    /// stable. A request is counted when its response head is ready; one
+    /// whose client left before that is not. Routes stay listed after they
+    /// are removed from the table (until the proxy restarts).
     #[must_use]
     pub fn render_prometheus(&self) -> String {
         let routes = self.routes.load();
