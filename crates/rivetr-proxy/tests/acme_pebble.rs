@@ -446,30 +446,39 @@ async fn a_failing_domain_does_not_block_another() {
         backoff,
         ..pebble.config(ChallengeType::Http01)
     };
+    let cache = FileCache::new(&dir);
     let acme = AcmeManager::new(
         config,
-        Arc::new(FileCache::new(&dir)),
+        Arc::new(cache.clone()),
         resolver.clone(),
         shutdown.clone(),
     )
     .unwrap();
     let served = Served::start(&pebble, &acme, &resolver).await;
     let mut events = acme.subscribe();
-    // The bad domain first: its order fails and it backs off for an hour.
+    // Both at once, the bad one first: each has its own order.
     acme.add(bad.clone());
-    assert_eq!(
-        next_event(&mut events, &bad).await,
-        AcmeEventKind::OrderStarted
-    );
-    match next_event(&mut events, &bad).await {
-        AcmeEventKind::OrderFailed { retry_in, error } => {
-            assert_eq!(retry_in, backoff.initial, "{error}");
-        }
-        other => panic!("expected OrderFailed, got {other:?}"),
-    }
-    // Meanwhile the good one is issued and served.
     acme.add(good.clone());
-    issued(&mut events, &good).await;
+    let (mut bad_failed, mut good_issued) = (None, false);
+    while bad_failed.is_none() || !good_issued {
+        let event = tokio::time::timeout(WAIT, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        match event.kind {
+            AcmeEventKind::OrderFailed { retry_in, error } if event.domain == bad => {
+                bad_failed = Some((retry_in, error));
+            }
+            AcmeEventKind::CertIssued { .. } if event.domain == good => good_issued = true,
+            AcmeEventKind::OrderFailed { error, .. } => panic!("{}: {error}", event.domain),
+            _ => {}
+        }
+    }
+    // The bad one waits an hour before its next order (validation failed
+    // on DNS); the good one is served meanwhile.
+    let (retry_in, error) = bad_failed.unwrap();
+    assert_eq!(retry_in, backoff.initial, "{error}");
+    assert!(error.contains("could not resolve"), "{error}");
     served_leaf(&pebble, &root, &good).await;
     // The bad one has no certificate: its handshake is refused.
     let authority = format!("127.0.0.1:{}", pebble.tls_port);
@@ -477,6 +486,76 @@ async fn a_failing_domain_does_not_block_another() {
         tls_client(root.clone(), bad.as_str(), &authority)
             .await
             .is_err()
+    );
+    assert!(!cache.cert_path(&pebble.directory, &bad).exists());
+
+    shutdown.cancel();
+    acme.stopped().await;
+    served.stop().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_certificate_due_for_renewal_is_renewed() {
+    let Some(pebble) = pebble_or_skip() else {
+        return;
+    };
+    let root = pebble.root().await;
+    let dir = cache_dir("renewal");
+    let domain = domain("renewal");
+    // A cached certificate with less than a third of its life left (from
+    // 2020 to next New Year), self-signed: not Pebble's.
+    let mut params = rcgen::CertificateParams::new(vec![domain.as_str().to_owned()]).unwrap();
+    let year = 1970
+        + SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 31_556_952;
+    params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    params.not_after = rcgen::date_time_ymd(i32::try_from(year).unwrap() + 1, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let old = params.self_signed(&key).unwrap();
+    let pem = format!("{}{}", key.serialize_pem(), old.pem());
+    let cache = FileCache::new(&dir);
+    let config = pebble.config(ChallengeType::TlsAlpn01);
+    rivetr_proxy::acme::AcmeCache::store_cert(
+        &cache,
+        &config.directory_url,
+        &domain,
+        pem.as_bytes(),
+    )
+    .await
+    .unwrap();
+
+    let resolver = CertResolver::new();
+    let shutdown = CancellationToken::new();
+    let acme = AcmeManager::new(
+        config,
+        Arc::new(cache.clone()),
+        resolver.clone(),
+        shutdown.clone(),
+    )
+    .unwrap();
+    let served = Served::start(&pebble, &acme, &resolver).await;
+    let mut events = acme.subscribe();
+    acme.add(domain.clone());
+    let old_expiry = match next_event(&mut events, &domain).await {
+        AcmeEventKind::CertLoaded { not_after } => not_after,
+        other => panic!("expected CertLoaded, got {other:?}"),
+    };
+    match next_event(&mut events, &domain).await {
+        AcmeEventKind::RenewalScheduled { at } => {
+            assert!(at <= SystemTime::now() && at < old_expiry);
+        }
+        other => panic!("expected RenewalScheduled, got {other:?}"),
+    }
+    issued(&mut events, &domain).await;
+    let leaf = served_leaf(&pebble, &root, &domain).await;
+    assert_ne!(leaf, *old.der());
+    assert_eq!(
+        leaf,
+        cached_leaf(&cache.cert_path(&pebble.directory, &domain))
     );
 
     shutdown.cancel();

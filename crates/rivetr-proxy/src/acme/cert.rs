@@ -53,13 +53,15 @@ impl Issued {
     }
 
     /// When to renew: `renew_before` ahead of expiry, or when a third of
-    /// the lifetime is left, whichever comes first.
+    /// the lifetime is left, whichever comes first, but never in the first
+    /// half of the lifetime (a margin longer than the certificate would
+    /// otherwise order again right after every issuance).
     pub(crate) fn renew_at(&self, renew_before: Duration) -> SystemTime {
         let lifetime = self
             .not_after
             .duration_since(self.not_before)
             .unwrap_or_default();
-        let margin = renew_before.max(lifetime / 3);
+        let margin = renew_before.max(lifetime / 3).min(lifetime / 2);
         self.not_after.checked_sub(margin).unwrap_or(UNIX_EPOCH)
     }
 }
@@ -113,5 +115,51 @@ impl ResolvesServerCert for DomainResolver {
             return order.and_then(|o| o.resolve(hello));
         }
         self.cert.load_full()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+    fn renew_before_expiry(lifetime_days: u32, renew_before_days: u32) -> Duration {
+        let not_before = UNIX_EPOCH + DAY * 1000;
+        let issued = Issued {
+            key: test_key(),
+            not_before,
+            not_after: not_before + DAY * lifetime_days,
+        };
+        let at = issued.renew_at(DAY * renew_before_days);
+        issued.not_after.duration_since(at).unwrap_or_default()
+    }
+
+    fn test_key() -> Arc<CertifiedKey> {
+        #[derive(Debug)]
+        struct NoKey;
+        impl rustls::sign::SigningKey for NoKey {
+            fn choose_scheme(
+                &self,
+                _: &[rustls::SignatureScheme],
+            ) -> Option<Box<dyn rustls::sign::Signer>> {
+                None
+            }
+            fn algorithm(&self) -> rustls::SignatureAlgorithm {
+                rustls::SignatureAlgorithm::ECDSA
+            }
+        }
+        Arc::new(CertifiedKey::new(Vec::new(), Arc::new(NoKey)))
+    }
+
+    #[test]
+    fn renewal_margin() {
+        // Let's Encrypt's 90-day certificates: 30 days ahead either way.
+        assert_eq!(renew_before_expiry(90, 30), 30 * DAY);
+        assert_eq!(renew_before_expiry(90, 45), 45 * DAY);
+        // 6-day certificates: a third of the lifetime is 2 days, a 30-day
+        // margin is cut to half the lifetime.
+        assert_eq!(renew_before_expiry(6, 1), 2 * DAY);
+        assert_eq!(renew_before_expiry(6, 30), 3 * DAY);
     }
 }

@@ -77,8 +77,9 @@ pub struct AcmeConfig {
     /// The challenge every order uses.
     pub challenge: ChallengeType,
     /// Renew when a certificate has less than this left (default 30 days),
-    /// or less than a third of its lifetime if that comes first (so a
-    /// 6-day certificate renews 2 days before expiry).
+    /// or less than a third of its lifetime if that comes first, but not
+    /// before half its lifetime is over (so a 6-day certificate renews 3
+    /// days before expiry, not right after issuance).
     pub renew_before: Duration,
     /// Back-off after failed orders.
     pub backoff: Backoff,

@@ -42,9 +42,10 @@
 //!
 //! # Renewal
 //!
-//! A certificate is renewed at `not_after - max(renew_before, lifetime/3)`:
-//! with the default `renew_before` of 30 days, a 90-day Let's Encrypt
-//! certificate renews 30 days before expiry, a 6-day one 2 days before
+//! A certificate is renewed at `not_after - max(renew_before, lifetime/3)`,
+//! but never in the first half of its lifetime: with the default
+//! `renew_before` of 30 days, a 90-day Let's Encrypt certificate renews 30
+//! days before expiry, a 6-day one 3 days before
 //! (rustls-acme alone renews at a third of the lifetime left, the same
 //! point for 90-day certificates; here the margin is configurable and
 //! the task, not rustls-acme, decides). The old certificate is served

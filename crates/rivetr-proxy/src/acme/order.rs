@@ -22,6 +22,9 @@ pub enum OrderError {
     /// validation), as rustls-acme reports it.
     #[error("ACME order failed: {0}")]
     Acme(String),
+    /// The account key could not be loaded from the cache.
+    #[error("ACME account key: {0}")]
+    Account(#[from] CacheError),
     /// The order took longer than `order_timeout`.
     #[error("ACME order took longer than {0:?}")]
     Timeout(std::time::Duration),
