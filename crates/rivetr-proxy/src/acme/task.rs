@@ -116,10 +116,7 @@ impl DomainTask {
 
     async fn order(&self) -> Result<Issued, OrderError> {
         let shared = &self.shared;
-        let account_key = shared
-            .account_key()
-            .await
-            .map_err(|e| OrderError::Acme(e.to_string()))?;
+        let account_key = shared.account_key().await?;
         if shared.config.challenge == ChallengeType::TlsAlpn01 {
             // Validations reach the domain's resolver from the start.
             self.install();
