@@ -15,7 +15,9 @@
 //! [`ProxyRouteTable`]; the `*` route is the table's
 //! [fallback](ProxyRouteTable::set_fallback), taking every host that no
 //! other route matches (only hosts that are domain names: a request whose
-//! `Host` is an IP address gets 400 before routing). It runs until killed.
+//! `Host` is an IP address gets 400 before routing). With `--tls-listen`,
+//! `--tls-cert` and `--tls-key` it also serves HTTPS (HTTP/2 or HTTP/1.1 by
+//! ALPN) with that one certificate, whatever the SNI. It runs until killed.
 //! `--help` lists the flags.
 
 mod args;
@@ -130,18 +132,33 @@ async fn table(args: &Args) -> Result<ProxyRouteTable, Box<dyn Error>> {
     Ok(table)
 }
 
-/// HTTPS listeners (`--tls-listen`).
+/// HTTPS listeners (`--tls-listen`): one certificate, served as the
+/// resolver's default whatever the SNI.
 mod tls {
+    use rivetr_proxy::tls::{CertResolver, CertSource, load_pem_files, server_config};
+    use tokio::net::TcpListener;
+
     use super::{ArgError, CancellationToken, Error, JoinSet, Proxy};
     use crate::args::TlsArgs;
 
-    /// Not available yet: the proxy has no TLS server in this build.
     pub(super) async fn serve(
-        _proxy: &Proxy,
-        _tls: &TlsArgs,
-        _shutdown: &CancellationToken,
-        _servers: &mut JoinSet<std::io::Result<()>>,
+        proxy: &Proxy,
+        tls: &TlsArgs,
+        shutdown: &CancellationToken,
+        servers: &mut JoinSet<std::io::Result<()>>,
     ) -> Result<(), Box<dyn Error>> {
-        Err(ArgError("--tls-listen: TLS is not available in this build yet".into()).into())
+        let key = load_pem_files(&tls.cert, &tls.key)?;
+        let resolver = CertResolver::new();
+        resolver.set_default(CertSource::Static(key));
+        let config = server_config(resolver)?;
+        for addr in &tls.listen {
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|e| ArgError(format!("--tls-listen {addr}: {e}")))?;
+            println!("listening on https://{}", listener.local_addr()?);
+            let (proxy, shutdown, config) = (proxy.clone(), shutdown.clone(), config.clone());
+            servers.spawn(async move { proxy.serve_https(listener, config, shutdown).await });
+        }
+        Ok(())
     }
 }
