@@ -17,8 +17,8 @@ usage: standalone --listen ADDR --route HOST=UPSTREAM[,UPSTREAM...] [options]
   --route HOST=UP[,UP..]  send HOST to these upstreams, round-robin (repeatable);
                           HOST is a name (app.example.com), a wildcard
                           (*.example.com) or * for every host no other route matches
-  --threads N             tokio worker threads (default: one per core)
-  --current-thread        run everything on one thread (tokio current_thread runtime)
+  --threads N             tokio worker threads (default: one per core); 1 runs
+                          everything on one thread (tokio's current_thread runtime)
   --header-timeout DUR    header read timeout, also closes idle keep-alive clients
                           (default 10s)
   --idle-timeout DUR      how long idle pooled upstream connections are kept (default 90s)
@@ -81,8 +81,6 @@ pub(crate) struct Args {
     pub(crate) routes: Vec<RouteArg>,
     /// `--threads`.
     pub(crate) threads: Option<usize>,
-    /// `--current-thread`.
-    pub(crate) current_thread: bool,
     /// `--header-timeout`.
     pub(crate) header_timeout: Option<Duration>,
     /// `--idle-timeout`.
@@ -114,7 +112,6 @@ impl Args {
                 "--tls-listen" => tls_listen.push(socket_addr(&flag, &value()?)?),
                 "--route" => args.routes.push(route(&value()?)?),
                 "--threads" => args.threads = Some(threads(&value()?)?),
-                "--current-thread" => args.current_thread = true,
                 "--header-timeout" => args.header_timeout = Some(duration(&flag, &value()?)?),
                 "--idle-timeout" => args.idle_timeout = Some(duration(&flag, &value()?)?),
                 "--tls-cert" => cert = Some(PathBuf::from(value()?)),
@@ -149,11 +146,6 @@ impl Args {
         let catch_alls = (args.routes.iter()).filter(|r| r.hosts == Hosts::Any);
         if catch_alls.count() > 1 {
             return Err(ArgError("only one --route may be *".into()));
-        }
-        if args.current_thread && args.threads.is_some() {
-            return Err(ArgError(
-                "--current-thread and --threads exclude each other".into(),
-            ));
         }
         Ok(args)
     }
