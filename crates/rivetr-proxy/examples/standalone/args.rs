@@ -201,3 +201,89 @@ fn duration(flag: &str, value: &str) -> Result<Duration, ArgError> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests unwrap to fail loudly")]
+
+    use super::*;
+
+    fn parse(line: &str) -> Result<Args, ArgError> {
+        Args::parse(line.split_whitespace().map(str::to_owned))
+    }
+
+    fn error(line: &str) -> String {
+        parse(line).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn routes_listeners_and_settings() {
+        let args = parse(
+            "--listen 127.0.0.1:8080 --listen 127.0.0.1:0 --threads 1 --header-timeout 250ms \
+             --idle-timeout 30 --route app.example.com=127.0.0.1:3000,127.0.0.1:3001 \
+             --route *.preview.example.com=127.0.0.1:4000 --route *=127.0.0.1:5000",
+        )
+        .unwrap();
+        assert_eq!(args.listen.len(), 2);
+        assert_eq!(args.threads, Some(1));
+        assert_eq!(args.header_timeout, Some(Duration::from_millis(250)));
+        assert_eq!(args.idle_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(args.routes[0].upstreams.len(), 2);
+        assert!(matches!(&args.routes[1].hosts, Hosts::Pattern(p) if p.is_wildcard()));
+        assert_eq!(args.routes[2].hosts, Hosts::Any);
+        assert_eq!(args.tls, None);
+    }
+
+    #[test]
+    fn bad_command_lines_name_the_flag() {
+        assert_eq!(error("--bogus"), "unknown flag \"--bogus\"");
+        assert_eq!(error("--listen"), "--listen needs a value");
+        assert!(
+            error("--listen nowhere --route a.test=127.0.0.1:1")
+                .starts_with("--listen \"nowhere\"")
+        );
+        assert!(error("--listen 127.0.0.1:0 --route a.test").contains("expected HOST=UPSTREAM"));
+        assert!(
+            error("--listen 127.0.0.1:0 --route x=127.0.0.1:1").contains("invalid host pattern")
+        );
+        assert!(
+            error("--listen 127.0.0.1:0 --route a.test=nowhere")
+                .starts_with("--route \"a.test=nowhere\"")
+        );
+        assert!(
+            error("--listen 127.0.0.1:0 --route a.test=127.0.0.1:1 --threads 0")
+                .contains("above 0")
+        );
+        assert!(
+            error("--listen 127.0.0.1:0 --route a.test=127.0.0.1:1 --idle-timeout 0s")
+                .contains("above 0")
+        );
+        assert_eq!(
+            error("--route a.test=127.0.0.1:1"),
+            "give at least one --listen or --tls-listen"
+        );
+        assert_eq!(error("--listen 127.0.0.1:0"), "give at least one --route");
+        assert_eq!(
+            error("--listen 127.0.0.1:0 --route *=127.0.0.1:1 --route *=127.0.0.1:2"),
+            "only one --route may be *"
+        );
+        assert_eq!(
+            error("--route a.test=127.0.0.1:1 --tls-listen 127.0.0.1:0 --tls-cert c.pem"),
+            "--tls-listen, --tls-cert and --tls-key go together"
+        );
+    }
+
+    #[test]
+    fn tls_flags_go_together() {
+        let args = parse(
+            "--route a.test=127.0.0.1:1 --tls-listen 127.0.0.1:0 --tls-cert c.pem --tls-key k.pem",
+        )
+        .unwrap();
+        let tls = args.tls.unwrap();
+        assert_eq!(
+            (tls.cert, tls.key),
+            (PathBuf::from("c.pem"), PathBuf::from("k.pem"))
+        );
+        assert!(parse("--help").unwrap().help);
+    }
+}
