@@ -30,7 +30,7 @@ const H2_MAX_STREAMS: u32 = 250;
 
 /// The connection settings, built once per listener.
 struct Builders {
-    h1: http1::Builder,
+    h1: Arc<http1::Builder>,
     h2: http2::Builder<TokioExecutor>,
 }
 
@@ -66,7 +66,7 @@ impl Proxy {
     ) -> io::Result<()> {
         let acceptor = TlsAcceptor::from(tls);
         let builders = Arc::new(Builders {
-            h1: self.h1_builder(),
+            h1: Arc::new(self.h1_builder()),
             h2: self.h2_builder(),
         });
         let tracker = TaskTracker::new();

@@ -12,9 +12,11 @@
 //! - `challenge`: [`Http01Responder`], the ACME HTTP-01 hook;
 //! - `forward`: the request path (routing, redirects, forwarding);
 //! - `basic_auth`: basic auth verification (argon2) with its cache;
+//! - `upstream`: upstream connections, kept per client connection;
 //! - `headers`: hop-by-hop stripping, framing checks, `X-Forwarded-*`;
 //! - `wire`: the client connection, its request heads scanned for
-//!   `Content-Length` with `Transfer-Encoding` (which hyper hides).
+//!   `Content-Length` with `Transfer-Encoding` (which hyper hides);
+//! - `idle`: idle HTTP/1.1 connections parked without hyper's buffers.
 //!
 //! Upgrades (WebSocket) work over HTTP/1.1, plain or TLS. Cleartext HTTP/2
 //! (prior knowledge, h2c) is not served; upstreams are always spoken to in
@@ -26,8 +28,10 @@ mod config;
 mod forward;
 mod headers;
 mod https;
+mod idle;
 mod proxy;
 mod serve;
+mod upstream;
 mod wire;
 
 pub use self::challenge::{HTTP01_PREFIX, Http01Responder};

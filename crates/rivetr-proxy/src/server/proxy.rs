@@ -9,8 +9,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite};
+use hyper_util::rt::TokioTimer;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -18,6 +17,7 @@ use tokio_util::task::TaskTracker;
 use super::challenge::Http01Responder;
 use super::config::{ConfigError, ProxyConfig};
 use super::forward::{ConnInfo, Forwarder, Scheme};
+use super::idle::{Answered, Parkable, serve_h1};
 use super::wire::{HeadFlags, WireIo};
 use crate::metrics::Metrics;
 use crate::table::ProxyRouteTable;
@@ -123,7 +123,7 @@ impl Proxy {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> io::Result<()> {
-        let builder = self.h1_builder();
+        let builder = Arc::new(self.h1_builder());
         let tracker = TaskTracker::new();
         while let Some((stream, peer)) = accept(&listener, &shutdown).await {
             let connection = self.h1_connection(&builder, stream, peer, Scheme::Http, &shutdown);
@@ -156,19 +156,17 @@ impl Proxy {
 
     /// Serve one HTTP/1.1 client connection (plain or TLS, per `scheme`)
     /// until it closes: its request heads scanned on the wire for
-    /// smuggling, upgrades proxied. On `shutdown` it finishes the request
-    /// in flight and closes; an upgraded connection outlives it.
-    pub(crate) fn h1_connection<T>(
+    /// smuggling, upgrades proxied, parked while idle (see
+    /// [`idle`](super::idle)). On `shutdown` it finishes the request in
+    /// flight and closes; an upgraded connection outlives it.
+    pub(crate) fn h1_connection<T: Parkable>(
         &self,
-        builder: &http1::Builder,
+        builder: &Arc<http1::Builder>,
         stream: T,
         peer: SocketAddr,
         scheme: Scheme,
         shutdown: &CancellationToken,
-    ) -> impl Future<Output = ()> + Send + 'static
-    where
-        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
+    ) -> impl Future<Output = ()> + Send + 'static {
         let forwarder = Arc::clone(&self.forwarder);
         let flags = HeadFlags::default();
         let io = WireIo::new(stream, self.config.max_header_bytes, flags.clone());
@@ -186,26 +184,13 @@ impl Proxy {
                 if response.status() == StatusCode::SWITCHING_PROTOCOLS {
                     flags.upgraded();
                 }
+                let response = response.map(|body| Answered::new(body, flags));
                 Ok::<_, Infallible>(response)
             }
         });
-        let connection = builder
-            .serve_connection(TokioIo::new(io), service)
-            .with_upgrades();
-        let shutdown = shutdown.clone();
-        async move {
-            tokio::pin!(connection);
-            let result = tokio::select! {
-                result = connection.as_mut() => result,
-                () = shutdown.cancelled() => {
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
-            };
-            if let Err(error) = result {
-                tracing::debug!(%error, %peer, "client connection ended with an error");
-            }
-        }
+        let timeout = self.config.header_read_timeout;
+        let builder = Arc::clone(builder);
+        serve_h1(builder, io, service, timeout, peer, shutdown.clone())
     }
 }
 

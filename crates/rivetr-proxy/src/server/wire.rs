@@ -12,34 +12,82 @@
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
+use bytes::{Buf, Bytes};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// Per request head, in order: `true` when it carried both headers; and
-/// whether the connection was upgraded (no more heads to scan).
+/// The connection's state shared between its [`WireIo`], its service and
+/// the task that parks it: per request head, in order, `true` when it
+/// carried both headers; whether the connection was upgraded (no more
+/// heads to scan); and what tells the connection is idle.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct HeadFlags(Arc<Mutex<VecDeque<bool>>>, Arc<AtomicBool>);
+pub(crate) struct HeadFlags(Arc<Shared>);
+
+#[derive(Debug, Default)]
+struct Shared {
+    both: Mutex<VecDeque<bool>>,
+    upgraded: AtomicBool,
+    /// Request heads seen on the wire.
+    heads: AtomicU64,
+    /// Responses whose body hyper dropped (sent, or the exchange failed).
+    answered: AtomicU64,
+    /// hyper waits for bytes between messages, with everything flushed.
+    quiet: AtomicBool,
+    /// Times the connection was parked.
+    parks: AtomicU64,
+}
 
 impl HeadFlags {
     /// Whether the next request (in order) had both `Content-Length` and
     /// `Transfer-Encoding`.
     pub(crate) fn next_had_both(&self) -> bool {
-        let mut flags = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut flags = (self.0.both.lock()).unwrap_or_else(PoisonError::into_inner);
         flags.pop_front().unwrap_or(false)
     }
 
     /// The connection is being upgraded (a 101 is on its way): stop
     /// scanning, the bytes from now on are not HTTP.
     pub(crate) fn upgraded(&self) {
-        self.1.store(true, Ordering::Relaxed);
+        self.0.upgraded.store(true, Ordering::Relaxed);
+    }
+
+    /// A response is done with (its body dropped by hyper).
+    pub(crate) fn answered(&self) {
+        self.0.answered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Request heads seen on the wire so far.
+    pub(crate) fn heads(&self) -> u64 {
+        self.0.heads.load(Ordering::Relaxed)
+    }
+
+    /// Whether the connection is idle: every request seen answered, the
+    /// responses flushed, hyper waiting for the next head with no partial
+    /// message read, and not upgraded.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.0.quiet.load(Ordering::Relaxed)
+            && !self.0.upgraded.load(Ordering::Relaxed)
+            && self.0.heads.load(Ordering::Relaxed) == self.0.answered.load(Ordering::Relaxed)
+    }
+
+    /// The connection is parked (taken back from hyper while idle).
+    pub(crate) fn parked(&self) {
+        self.0.parks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Times the connection was parked.
+    #[cfg(test)]
+    pub(crate) fn parks(&self) -> u64 {
+        self.0.parks.load(Ordering::Relaxed)
     }
 
     fn push(&self, both: bool) {
-        let mut flags = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut flags = (self.0.both.lock()).unwrap_or_else(PoisonError::into_inner);
         flags.push_back(both);
+        self.0.heads.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -79,14 +127,22 @@ impl State {
 }
 
 /// A client connection whose request heads are scanned as they are read.
+///
+/// It also tells its [`HeadFlags`] whether hyper is waiting for bytes
+/// between messages with everything flushed (see [`HeadFlags::is_idle`]),
+/// and can start with bytes an earlier hyper connection read ahead.
 #[derive(Debug)]
 pub(crate) struct WireIo<T> {
     inner: T,
+    /// Bytes read (and scanned) before, served first.
+    ahead: Bytes,
     state: State,
     /// The current line (heads, chunk sizes, trailers), up to `max_line`.
     line: Vec<u8>,
     max_line: usize,
     flags: HeadFlags,
+    read_pending: bool,
+    flushed: bool,
 }
 
 impl<T> WireIo<T> {
@@ -95,15 +151,58 @@ impl<T> WireIo<T> {
     pub(crate) fn new(inner: T, max_line: usize, flags: HeadFlags) -> Self {
         Self {
             inner,
+            ahead: Bytes::new(),
             state: State::head(),
             line: Vec::new(),
             max_line,
             flags,
+            read_pending: false,
+            flushed: true,
         }
     }
 
+    /// The same connection for a new hyper connection, after the previous
+    /// one read `ahead` without parsing it: those bytes come first (they
+    /// were scanned already).
+    pub(crate) fn resume(mut self, ahead: Bytes) -> Self {
+        self.ahead = ahead;
+        self.read_pending = false;
+        self.flushed = true;
+        self
+    }
+
+    /// The connection's shared state.
+    pub(crate) fn flags(&self) -> &HeadFlags {
+        &self.flags
+    }
+
+    /// The client stream.
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The client stream, for closing it.
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// A write: the connection is not quiet until the next flush.
+    fn unflushed(&mut self) {
+        if self.flushed {
+            self.flushed = false;
+            self.flags.0.quiet.store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Publish whether hyper waits between messages with nothing unflushed.
+    fn update_quiet(&self) {
+        let boundary = self.line.is_empty() && matches!(self.state, State::Head { lines: 0, .. });
+        let quiet = self.read_pending && self.flushed && boundary && self.ahead.is_empty();
+        self.flags.0.quiet.store(quiet, Ordering::Relaxed);
+    }
+
     fn scan(&mut self, mut bytes: &[u8]) {
-        if self.flags.1.load(Ordering::Relaxed) {
+        if self.flags.0.upgraded.load(Ordering::Relaxed) {
             self.state = State::Stopped;
         }
         while !bytes.is_empty() {
@@ -236,12 +335,26 @@ impl<T: AsyncRead + Unpin> AsyncRead for WireIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if !this.ahead.is_empty() {
+            let n = this.ahead.len().min(buf.remaining());
+            buf.put_slice(&this.ahead[..n]);
+            this.ahead.advance(n);
+            this.read_pending = false;
+            this.update_quiet();
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = polled {
-            let filled = buf.filled();
-            this.scan(&filled[before..]);
+        match &polled {
+            Poll::Ready(Ok(())) => {
+                let filled = buf.filled();
+                this.scan(&filled[before..]);
+                this.read_pending = false;
+            }
+            Poll::Ready(Err(_)) => this.read_pending = false,
+            Poll::Pending => this.read_pending = true,
         }
+        this.update_quiet();
         polled
     }
 }
@@ -252,11 +365,19 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WireIo<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+        let this = self.get_mut();
+        this.unflushed();
+        Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_flush(cx);
+        if let Poll::Ready(Ok(())) = polled {
+            this.flushed = true;
+            this.update_quiet();
+        }
+        polled
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -268,7 +389,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WireIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        this.unflushed();
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -287,7 +410,7 @@ mod tests {
             io.scan(part);
         }
         let mut out = Vec::new();
-        let queue = flags.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let queue = (flags.0.both.lock()).unwrap_or_else(PoisonError::into_inner);
         out.extend(queue.iter().copied());
         out
     }
