@@ -1,7 +1,8 @@
 //! The request path: route by host through the table, answer redirects,
 //! maintenance and errors locally, and forward the rest to the upstream
-//! over one pooled client, holding the [`Lease`] until the response body
-//! is done. Upgrades (WebSocket): the `Upgrade` request is forwarded with
+//! (over the connection the client connection keeps, see
+//! [`upstream`](super::upstream)), holding the [`Lease`] until the response
+//! body is done. Upgrades (WebSocket): the `Upgrade` request is forwarded with
 //! its `Upgrade`/`Connection: upgrade` headers and, on a 101, bytes are
 //! copied both ways, the lease held until the connection closes or the
 //! drain window of a switch that removed its upstream ends. Every request
@@ -14,14 +15,13 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
+use http::uri::{self, PathAndQuery};
 use http::{Request, Response, StatusCode, Uri, Version};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use rivetr_core::input::{DomainName, HostPattern};
 use rivetr_core::route::{HostRoute, RouteTable};
 
@@ -29,6 +29,7 @@ use super::basic_auth::BasicAuthGate;
 use super::challenge::{HTTP01_PREFIX, Http01Responder};
 use super::config::ProxyConfig;
 use super::headers::{self, ClientSide, Framing};
+use super::upstream::{UpstreamSlot, Upstreams};
 use crate::metrics::{Metrics, Origin, RouteMetrics};
 use crate::table::{Lease, ProxyRouteTable};
 
@@ -37,9 +38,6 @@ const EJECT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The body of every response the server sends.
 pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, hyper::Error>;
-
-/// A request body on its way upstream, cut at `max_body_bytes`.
-type UpstreamBody = Limited<Incoming>;
 
 /// How a client reached the proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,8 +77,8 @@ pub(crate) struct ConnInfo {
 pub(crate) struct Forwarder {
     table: ProxyRouteTable,
     config: Arc<ProxyConfig>,
-    /// One pooled client for every route.
-    client: Client<HttpConnector, UpstreamBody>,
+    /// The upstream connections, idle ones shared.
+    upstreams: Arc<Upstreams>,
     /// Answers ACME HTTP-01 challenges on plain HTTP, when set.
     http01: Option<Arc<dyn Http01Responder>>,
     /// Requests, status classes and latency per route.
@@ -100,24 +98,18 @@ struct Tally {
 }
 
 impl Forwarder {
-    /// A forwarder with its pooled upstream client and fresh metrics.
+    /// A forwarder without upstream connections yet, and fresh metrics.
     pub(crate) fn new(
         table: ProxyRouteTable,
         config: Arc<ProxyConfig>,
         http01: Option<Arc<dyn Http01Responder>>,
     ) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(config.upstream_timeout));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(config.idle_timeout)
-            .build(connector);
+        let upstreams = Arc::new(Upstreams::new(config.idle_timeout));
         let metrics = Arc::new(Metrics::new());
         Self {
             table,
             config,
-            client,
+            upstreams,
             http01,
             basic_auth: BasicAuthGate::new(Arc::clone(&metrics)),
             metrics,
@@ -129,15 +121,42 @@ impl Forwarder {
         &self.metrics
     }
 
+    /// A slot for the upstream connection one client connection keeps
+    /// between its requests (see [`handle_kept`](Self::handle_kept)).
+    pub(crate) fn upstream_slot(&self) -> UpstreamSlot {
+        UpstreamSlot::new(Arc::clone(&self.upstreams))
+    }
+
     /// Answer one request that came on `conn`, and count it.
     pub(crate) async fn handle(
         &self,
         req: Request<Incoming>,
         conn: ConnInfo,
     ) -> Response<ResponseBody> {
+        self.handle_in(req, conn, None).await
+    }
+
+    /// [`handle`](Self::handle), forwarding on the upstream connection
+    /// `slot` keeps when it goes to the chosen upstream, and keeping the
+    /// one used there afterwards. One slot per client connection.
+    pub(crate) async fn handle_kept(
+        &self,
+        req: Request<Incoming>,
+        conn: ConnInfo,
+        slot: &UpstreamSlot,
+    ) -> Response<ResponseBody> {
+        self.handle_in(req, conn, Some(slot)).await
+    }
+
+    async fn handle_in(
+        &self,
+        req: Request<Incoming>,
+        conn: ConnInfo,
+        slot: Option<&UpstreamSlot>,
+    ) -> Response<ResponseBody> {
         let started = Instant::now();
         let mut tally = Tally::default();
-        let response = self.dispatch(req, conn, &mut tally).await;
+        let response = self.dispatch(req, conn, slot, &mut tally).await;
         let route = tally.route.as_ref().unwrap_or(self.metrics.unrouted());
         route.record(response.status(), tally.origin, started.elapsed());
         response
@@ -148,6 +167,7 @@ impl Forwarder {
         &self,
         req: Request<Incoming>,
         conn: ConnInfo,
+        slot: Option<&UpstreamSlot>,
         tally: &mut Tally,
     ) -> Response<ResponseBody> {
         let ConnInfo {
@@ -234,7 +254,7 @@ impl Forwarder {
             return unauthorized(&lease.route().host);
         }
         let upstream = lease.upstream();
-        let Ok(uri) = format!("http://{}{path}", upstream.addr).parse::<Uri>() else {
+        let Some(uri) = origin_form(req.uri()) else {
             return closing(text(StatusCode::BAD_REQUEST, "bad request target\n"));
         };
         let mut req = req;
@@ -250,12 +270,19 @@ impl Forwarder {
             headers::set_upgrade(&mut parts.headers, protocol);
         }
         headers::set_forwarded(&mut parts.headers, &side);
+        if !parts.headers.contains_key(header::HOST)
+            && let Ok(host) = HeaderValue::from_str(&upstream.addr.to_string())
+        {
+            // As a client library would: the target's authority.
+            parts.headers.insert(header::HOST, host);
+        }
         parts.uri = uri;
         parts.version = Version::HTTP_11;
         let limit = usize::try_from(self.config.max_body_bytes).unwrap_or(usize::MAX);
         let request = Request::from_parts(parts, Limited::new(body, limit));
 
-        let sent = tokio::time::timeout(self.config.upstream_timeout, self.client.request(request));
+        let sent = self.upstreams.send(slot, upstream.addr, request);
+        let sent = tokio::time::timeout(self.config.upstream_timeout, sent);
         match sent.await {
             Err(_elapsed) => text(StatusCode::GATEWAY_TIMEOUT, "upstream timed out\n"),
             Ok(Err(error)) => {
@@ -330,6 +357,24 @@ async fn tunnel(client: OnUpgrade, upstream: OnUpgrade, lease: Lease) {
     }
     drop((client, upstream));
     drop(lease);
+}
+
+/// The origin-form target (`/path?query`) to send upstream for a request
+/// target `uri`; `None` for one without a path (`*`).
+fn origin_form(uri: &Uri) -> Option<Uri> {
+    let path = uri.path_and_query();
+    if !path.is_none_or(|p| p.as_str().starts_with('/')) {
+        return None;
+    }
+    if uri.scheme().is_none() && uri.authority().is_none() {
+        return Some(uri.clone()); // Already origin-form: no parsing again.
+    }
+    let mut parts = uri::Parts::default();
+    parts.path_and_query = Some(
+        path.cloned()
+            .unwrap_or_else(|| PathAndQuery::from_static("/")),
+    );
+    Uri::from_parts(parts).ok()
 }
 
 /// An empty response body.

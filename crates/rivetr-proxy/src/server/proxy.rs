@@ -170,8 +170,11 @@ impl Proxy {
         let forwarder = Arc::clone(&self.forwarder);
         let flags = HeadFlags::default();
         let io = WireIo::new(stream, self.config.max_header_bytes, flags.clone());
+        // The upstream connection this client connection keeps.
+        let slot = Arc::new(forwarder.upstream_slot());
         let service = service_fn(move |req| {
             let forwarder = Arc::clone(&forwarder);
+            let slot = Arc::clone(&slot);
             // Taken here, in request order, not in the spawned future.
             let conn = ConnInfo {
                 peer,
@@ -180,7 +183,7 @@ impl Proxy {
             };
             let flags = flags.clone();
             async move {
-                let response = forwarder.handle(req, conn).await;
+                let response = forwarder.handle_kept(req, conn, &slot).await;
                 if response.status() == StatusCode::SWITCHING_PROTOCOLS {
                     flags.upgraded();
                 }
