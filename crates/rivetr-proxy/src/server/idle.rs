@@ -159,10 +159,17 @@ pub(crate) async fn serve_h1<T, S>(
         let Some(parts) = connection.into_parts() else {
             return; // Upgraded: not reached, an upgraded connection is never idle.
         };
-        io = parts.io.into_inner();
-        service = parts.service;
-        // hyper's buffer is 8 KiB: keep only the bytes, if any.
-        ahead = Bytes::copy_from_slice(&parts.read_buf);
+        let http1::Parts {
+            io: wire,
+            read_buf,
+            service: kept,
+            ..
+        } = parts;
+        (io, service) = (wire.into_inner(), kept);
+        // hyper's read buffer is 8 KiB: keep only its bytes (if any), and
+        // free it now, not when the parked connection wakes.
+        ahead = Bytes::copy_from_slice(&read_buf);
+        drop(read_buf);
         let deadline = idle_since + header_read_timeout;
         head_deadline = Some(deadline);
         if !ahead.is_empty() {
