@@ -22,6 +22,11 @@
 
 mod args;
 
+/// jemalloc hands the memory of idle connections back to the system,
+/// where glibc's allocator keeps what per-request allocations freed.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
