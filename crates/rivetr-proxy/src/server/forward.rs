@@ -28,7 +28,8 @@ use rivetr_core::route::{HostRoute, RouteTable};
 use super::basic_auth::BasicAuthGate;
 use super::challenge::{HTTP01_PREFIX, Http01Responder};
 use super::config::ProxyConfig;
-use super::headers::{self, ClientSide, Framing};
+use super::conn_state::ConnState;
+use super::headers::{self, ClientSide, Forwarded, Framing};
 use super::upstream::{UpstreamSlot, Upstreams};
 use crate::metrics::{Metrics, Origin, RouteMetrics};
 use crate::table::{Lease, ProxyRouteTable};
@@ -121,10 +122,10 @@ impl Forwarder {
         &self.metrics
     }
 
-    /// A slot for the upstream connection one client connection keeps
-    /// between its requests (see [`handle_kept`](Self::handle_kept)).
-    pub(crate) fn upstream_slot(&self) -> UpstreamSlot {
-        UpstreamSlot::new(Arc::clone(&self.upstreams))
+    /// The state one client connection keeps between its requests (see
+    /// [`handle_kept`](Self::handle_kept)).
+    pub(crate) fn conn_state(&self) -> ConnState {
+        ConnState::new(UpstreamSlot::new(Arc::clone(&self.upstreams)))
     }
 
     /// Answer one request that came on `conn`, and count it.
@@ -136,27 +137,28 @@ impl Forwarder {
         self.handle_in(req, conn, None).await
     }
 
-    /// [`handle`](Self::handle), forwarding on the upstream connection
-    /// `slot` keeps when it goes to the chosen upstream, and keeping the
-    /// one used there afterwards. One slot per client connection.
+    /// [`handle`](Self::handle) with the `state` of the client connection
+    /// (one per connection): forwarding on the upstream connection it keeps
+    /// when that goes to the chosen upstream (and keeping the one used),
+    /// reusing what was derived from its last host.
     pub(crate) async fn handle_kept(
         &self,
         req: Request<Incoming>,
         conn: ConnInfo,
-        slot: &UpstreamSlot,
+        state: &ConnState,
     ) -> Response<ResponseBody> {
-        self.handle_in(req, conn, Some(slot)).await
+        self.handle_in(req, conn, Some(state)).await
     }
 
     async fn handle_in(
         &self,
         req: Request<Incoming>,
         conn: ConnInfo,
-        slot: Option<&UpstreamSlot>,
+        state: Option<&ConnState>,
     ) -> Response<ResponseBody> {
         let started = Instant::now();
         let mut tally = Tally::default();
-        let response = self.dispatch(req, conn, slot, &mut tally).await;
+        let response = self.dispatch(req, conn, state, &mut tally).await;
         let route = tally.route.as_ref().unwrap_or(self.metrics.unrouted());
         route.record(response.status(), tally.origin, started.elapsed());
         response
@@ -167,7 +169,7 @@ impl Forwarder {
         &self,
         req: Request<Incoming>,
         conn: ConnInfo,
-        slot: Option<&UpstreamSlot>,
+        state: Option<&ConnState>,
         tally: &mut Tally,
     ) -> Response<ResponseBody> {
         let ConnInfo {
@@ -199,8 +201,12 @@ impl Forwarder {
             return closing(text(StatusCode::BAD_REQUEST, "missing or repeated Host\n"));
         };
         let host_name = strip_port(&host_raw);
-        let Ok(domain) = host_name.parse::<DomainName>() else {
-            return closing(text(StatusCode::BAD_REQUEST, "bad Host\n"));
+        let (domain, memo) = match state.and_then(|s| s.recall(&host_raw)) {
+            Some((domain, forwarded)) => (domain, Some(forwarded)),
+            None => match host_name.parse::<DomainName>() {
+                Ok(domain) => (domain, None),
+                Err(_) => return closing(text(StatusCode::BAD_REQUEST, "bad Host\n")),
+            },
         };
         if scheme == Scheme::Http
             && let Some(responder) = &self.http01
@@ -269,7 +275,26 @@ impl Forwarder {
         if let Some(protocol) = upgrade {
             headers::set_upgrade(&mut parts.headers, protocol);
         }
-        headers::set_forwarded(&mut parts.headers, &side);
+        if trusted {
+            headers::set_forwarded(&mut parts.headers, &side);
+            if let Some(state) = state
+                && memo.is_none()
+            {
+                state.remember(&host_raw, &domain, None);
+            }
+        } else {
+            let forwarded = match memo {
+                Some(Some(forwarded)) => forwarded,
+                _ => {
+                    let forwarded = Forwarded::untrusted(&side);
+                    if let Some(state) = state {
+                        state.remember(&host_raw, &domain, Some(&forwarded));
+                    }
+                    forwarded
+                }
+            };
+            forwarded.apply(&mut parts.headers);
+        }
         if !parts.headers.contains_key(header::HOST)
             && let Ok(host) = HeaderValue::from_str(&upstream.addr.to_string())
         {
@@ -281,6 +306,7 @@ impl Forwarder {
         let limit = usize::try_from(self.config.max_body_bytes).unwrap_or(usize::MAX);
         let request = Request::from_parts(parts, Limited::new(body, limit));
 
+        let slot = state.map(|s| &s.upstream);
         let sent = self.upstreams.send(slot, upstream.addr, request);
         let sent = tokio::time::timeout(self.config.upstream_timeout, sent);
         match sent.await {

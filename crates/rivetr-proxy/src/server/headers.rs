@@ -6,16 +6,18 @@ use std::net::IpAddr;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 /// Headers that describe one connection, never forwarded (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
+/// As `HeaderName`s: removing by `&str` would parse each name again on
+/// every request.
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
 ];
 
 /// `X-Forwarded-For`.
@@ -28,15 +30,17 @@ pub(crate) const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwa
 /// Remove hop-by-hop headers, including every header named in
 /// `Connection`.
 pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = (headers.get_all(header::CONNECTION).iter())
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    if headers.contains_key(header::CONNECTION) {
+        let named: Vec<HeaderName> = (headers.get_all(header::CONNECTION).iter())
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
     }
-    for name in HOP_BY_HOP {
+    for name in &HOP_BY_HOP {
         headers.remove(name);
     }
 }
@@ -127,10 +131,71 @@ pub(crate) fn original_proto<'a>(headers: &'a HeaderMap, side: &ClientSide<'a>) 
     side.proto
 }
 
+/// The `X-Forwarded-For/-Proto/-Host` and `Forwarded` values sent for a
+/// client that is not a trusted proxy. They depend only on the peer, the
+/// scheme and the host, so a client connection computes them once per host
+/// (formatting them is a good part of a request's cost).
+#[derive(Debug, Clone)]
+pub(crate) struct Forwarded {
+    for_: Option<HeaderValue>,
+    forwarded: Option<HeaderValue>,
+    proto: HeaderValue,
+    host: Option<HeaderValue>,
+}
+
+impl Forwarded {
+    /// The values for `side`, taken as untrusted (whatever `side.trusted`).
+    pub(crate) fn untrusted(side: &ClientSide<'_>) -> Self {
+        let peer = side.peer.to_canonical();
+        let for_value = match peer {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("\"[{v6}]\""),
+        };
+        let element = format!(
+            "for={for_value};host=\"{}\";proto={}",
+            side.host.replace(['"', '\\'], ""),
+            side.proto
+        );
+        Self {
+            for_: HeaderValue::from_str(&peer.to_string()).ok(),
+            forwarded: HeaderValue::from_str(&element).ok(),
+            proto: HeaderValue::from_static(proto_static(side.proto)),
+            host: HeaderValue::from_str(side.host).ok(),
+        }
+    }
+
+    /// Drop the incoming `X-Forwarded-*` and `Forwarded` headers and set
+    /// these values.
+    pub(crate) fn apply(self, headers: &mut HeaderMap) {
+        for name in [
+            X_FORWARDED_FOR,
+            X_FORWARDED_PROTO,
+            X_FORWARDED_HOST,
+            header::FORWARDED,
+        ] {
+            headers.remove(name);
+        }
+        if let Some(value) = self.for_ {
+            headers.insert(X_FORWARDED_FOR, value);
+        }
+        if let Some(value) = self.forwarded {
+            headers.insert(header::FORWARDED, value);
+        }
+        headers.insert(X_FORWARDED_PROTO, self.proto);
+        if let Some(value) = self.host {
+            headers.insert(X_FORWARDED_HOST, value);
+        }
+    }
+}
+
 /// Set `X-Forwarded-For/-Proto/-Host` and `Forwarded`. From a trusted
 /// proxy, incoming values are kept and the peer is appended to the chain;
-/// from anyone else they are dropped and replaced.
+/// from anyone else they are dropped and replaced (see [`Forwarded`]).
 pub(crate) fn set_forwarded(headers: &mut HeaderMap, side: &ClientSide<'_>) {
+    if !side.trusted {
+        Forwarded::untrusted(side).apply(headers);
+        return;
+    }
     let peer = side.peer.to_canonical();
     let joined = |headers: &HeaderMap, name: &HeaderName| -> Option<String> {
         let parts: Vec<&str> = (headers.get_all(name).iter())

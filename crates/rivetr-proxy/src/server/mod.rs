@@ -13,6 +13,7 @@
 //! - `forward`: the request path (routing, redirects, forwarding);
 //! - `basic_auth`: basic auth verification (argon2) with its cache;
 //! - `upstream`: upstream connections, kept per client connection;
+//! - `conn_state`: what a client connection keeps between its requests;
 //! - `headers`: hop-by-hop stripping, framing checks, `X-Forwarded-*`;
 //! - `wire`: the client connection, its request heads scanned for
 //!   `Content-Length` with `Transfer-Encoding` (which hyper hides);
@@ -25,6 +26,7 @@
 mod basic_auth;
 mod challenge;
 mod config;
+mod conn_state;
 mod forward;
 mod headers;
 mod https;

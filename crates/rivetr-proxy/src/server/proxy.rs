@@ -170,30 +170,35 @@ impl Proxy {
         let forwarder = Arc::clone(&self.forwarder);
         let flags = HeadFlags::default();
         let io = WireIo::new(stream, self.config.max_header_bytes, flags.clone());
-        // The upstream connection this client connection keeps.
-        let slot = Arc::new(forwarder.upstream_slot());
-        let service = service_fn(move |req| {
+        let new_service = move || {
             let forwarder = Arc::clone(&forwarder);
-            let slot = Arc::clone(&slot);
-            // Taken here, in request order, not in the spawned future.
-            let conn = ConnInfo {
-                peer,
-                scheme,
-                smuggled: flags.next_had_both(),
-            };
             let flags = flags.clone();
-            async move {
-                let response = forwarder.handle_kept(req, conn, &slot).await;
-                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-                    flags.upgraded();
+            // What this client connection keeps between its requests (not
+            // while parked).
+            let slot = Arc::new(forwarder.conn_state());
+            service_fn(move |req| {
+                let forwarder = Arc::clone(&forwarder);
+                let slot = Arc::clone(&slot);
+                // Taken here, in request order, not in the spawned future.
+                let conn = ConnInfo {
+                    peer,
+                    scheme,
+                    smuggled: flags.next_had_both(),
+                };
+                let flags = flags.clone();
+                async move {
+                    let response = forwarder.handle_kept(req, conn, &slot).await;
+                    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                        flags.upgraded();
+                    }
+                    let response = response.map(|body| Answered::new(body, flags));
+                    Ok::<_, Infallible>(response)
                 }
-                let response = response.map(|body| Answered::new(body, flags));
-                Ok::<_, Infallible>(response)
-            }
-        });
+            })
+        };
         let timeout = self.config.header_read_timeout;
         let builder = Arc::clone(builder);
-        serve_h1(builder, io, service, timeout, peer, shutdown.clone())
+        serve_h1(builder, io, new_service, timeout, peer, shutdown.clone())
     }
 }
 
