@@ -107,20 +107,24 @@ enum Step {
     Idle(Instant),
 }
 
-/// Serve one HTTP/1.1 client connection over `stream` with `service` until
-/// it closes, parking it whenever it idles; see the module docs. On
+/// Serve one HTTP/1.1 client connection over `stream` with services from
+/// `new_service` until it closes, parking it whenever it idles; see the
+/// module docs. Each hyper connection gets a new service: a parked
+/// connection keeps none (nor what a service keeps, such as an upstream
+/// connection). On
 /// `shutdown` a served connection finishes its request in flight and
 /// closes, a parked one closes at once. An upgraded connection is never
 /// parked and outlives `shutdown`.
-pub(crate) async fn serve_h1<T, S>(
+pub(crate) async fn serve_h1<T, F, S>(
     builder: Arc<http1::Builder>,
     mut io: WireIo<T>,
-    mut service: S,
+    new_service: F,
     header_read_timeout: Duration,
     peer: SocketAddr,
     shutdown: CancellationToken,
 ) where
     T: Parkable,
+    F: Fn() -> S + Send + 'static,
     S: HttpService<Incoming, ResBody = Answered> + Unpin + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -134,7 +138,11 @@ pub(crate) async fn serve_h1<T, S>(
     tokio::pin!(cancelled, timer);
     loop {
         let wire = TokioIo::new(io.resume(ahead));
-        let connection = Box::new(builder.serve_connection(wire, service).with_upgrades());
+        let connection = Box::new(
+            builder
+                .serve_connection(wire, new_service())
+                .with_upgrades(),
+        );
         let heads = flags.heads();
         let step = drive(
             connection,
@@ -162,10 +170,11 @@ pub(crate) async fn serve_h1<T, S>(
         let http1::Parts {
             io: wire,
             read_buf,
-            service: kept,
+            service,
             ..
         } = parts;
-        (io, service) = (wire.into_inner(), kept);
+        io = wire.into_inner();
+        drop(service);
         // hyper's read buffer is 8 KiB: keep only its bytes (if any), and
         // free it now, not when the parked connection wakes.
         ahead = Bytes::copy_from_slice(&read_buf);
@@ -290,12 +299,15 @@ mod tests {
         let flags = HeadFlags::default();
         let io = WireIo::new(stream, 8192, flags.clone());
         let answer_flags = flags.clone();
-        let service = service_fn(move |req: hyper::Request<Incoming>| {
-            let body = Full::new(Bytes::from(req.uri().path().to_owned()));
-            let body = body.map_err(|never| match never {}).boxed_unsync();
-            let response = Response::new(Answered::new(body, answer_flags.clone()));
-            async move { Ok::<_, Infallible>(response) }
-        });
+        let service = move || {
+            let answer_flags = answer_flags.clone();
+            service_fn(move |req: hyper::Request<Incoming>| {
+                let body = Full::new(Bytes::from(req.uri().path().to_owned()));
+                let body = body.map_err(|never| match never {}).boxed_unsync();
+                let response = Response::new(Answered::new(body, answer_flags.clone()));
+                async move { Ok::<_, Infallible>(response) }
+            })
+        };
         let mut builder = http1::Builder::new();
         builder.timer(hyper_util::rt::TokioTimer::new());
         let shutdown = CancellationToken::new();
