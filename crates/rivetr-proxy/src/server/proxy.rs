@@ -22,6 +22,9 @@ use super::wire::{HeadFlags, WireIo};
 use crate::metrics::Metrics;
 use crate::table::ProxyRouteTable;
 
+/// hyper's HTTP/1 header count limit when none is set.
+const HYPER_MAX_HEADERS: usize = 100;
+
 /// A proxy server: routes every request through one
 /// [`ProxyRouteTable`] with one [`ProxyConfig`] and one pooled upstream
 /// client, on as many listeners as it is given. Cheap to clone.
@@ -148,9 +151,13 @@ impl Proxy {
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(self.config.header_read_timeout)
-            .max_headers(self.config.max_headers)
             .max_buf_size(self.config.max_header_bytes)
             .keep_alive(true);
+        // hyper's default is 100; set, even to 100, it fills a 100-slot
+        // array on every request head (about 4% of a request's CPU time).
+        if self.config.max_headers != HYPER_MAX_HEADERS {
+            builder.max_headers(self.config.max_headers);
+        }
         builder
     }
 
