@@ -103,7 +103,7 @@ enum Step {
     Closed(hyper::Result<()>),
     /// Rebuilt after parking, and no head came by the deadline.
     HeadTimeout,
-    /// Idle for [`PARK_AFTER`] since this instant.
+    /// Idle since this instant (or before), for at least [`PARK_AFTER`].
     Idle(Instant),
 }
 
@@ -222,7 +222,8 @@ where
     C: Future<Output = hyper::Result<()>> + Unpin + GracefulShutdown,
 {
     let mut closing = false;
-    let mut idle_since: Option<Instant> = None;
+    // When the timer was set for parking, and the head count then.
+    let mut armed: Option<(Instant, u64)> = None;
     if let Some((deadline, _)) = head_deadline {
         timer.as_mut().reset(deadline);
     }
@@ -244,15 +245,26 @@ where
             head_deadline = None;
         }
         if !flags.is_idle() {
-            idle_since = None;
             return Poll::Pending;
         }
-        let since = *idle_since.get_or_insert_with(|| {
-            let now = Instant::now();
-            timer.as_mut().reset(now + PARK_AFTER);
-            now
-        });
-        timer.as_mut().poll(cx).map(|()| Step::Idle(since))
+        // The timer is set once per quiet period, not per request: when it
+        // rings, the connection is parked if no request came since it was
+        // set (idle all along), else it is set again.
+        let heads = flags.heads();
+        loop {
+            let (since, then) = *armed.get_or_insert_with(|| {
+                let now = Instant::now();
+                timer.as_mut().reset(now + PARK_AFTER);
+                (now, heads)
+            });
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if then == heads {
+                return Poll::Ready(Step::Idle(since));
+            }
+            armed = None;
+        }
     })
     .await;
     (connection, step)
