@@ -111,10 +111,9 @@ enum Step {
 /// `new_service` until it closes, parking it whenever it idles; see the
 /// module docs. Each hyper connection gets a new service: a parked
 /// connection keeps none (nor what a service keeps, such as an upstream
-/// connection). On
-/// `shutdown` a served connection finishes its request in flight and
-/// closes, a parked one closes at once. An upgraded connection is never
-/// parked and outlives `shutdown`.
+/// connection). On `shutdown` a served connection finishes its request in
+/// flight and closes, a parked one closes at once. An upgraded connection
+/// is never parked and outlives `shutdown`.
 pub(crate) async fn serve_h1<T, F, S>(
     builder: Arc<http1::Builder>,
     mut io: WireIo<T>,
@@ -184,6 +183,7 @@ pub(crate) async fn serve_h1<T, F, S>(
         if !ahead.is_empty() {
             continue;
         }
+        timer.as_mut().reset(deadline);
         tokio::select! {
             biased;
             () = cancelled.as_mut() => {
@@ -193,7 +193,7 @@ pub(crate) async fn serve_h1<T, F, S>(
                 }
                 return;
             }
-            () = tokio::time::sleep_until(deadline) => {
+            () = timer.as_mut() => {
                 tracing::debug!(%peer, "parked connection idle too long: closed");
                 return;
             }
