@@ -5,7 +5,9 @@
 )]
 //! Upstream connections as the upstream sees them: one client connection's
 //! requests reuse one upstream connection, and a kept connection the
-//! upstream closed while idle is replaced without failing a request.
+//! upstream closed while idle is replaced without failing a request; what
+//! a connection remembers between requests (host, route metrics) follows
+//! the host of each request.
 
 mod common;
 
@@ -21,7 +23,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 use rivetr_core::id::AppId;
 use rivetr_core::route::{AppRoutes, HostRoute, RouteTable, SwitchOptions, Upstream};
-use rivetr_proxy::server::serve;
+use rivetr_proxy::server::{Proxy, serve};
 use rivetr_proxy::table::ProxyRouteTable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -197,8 +199,42 @@ async fn alternating_upstreams_reuse_their_idle_connections() {
             let (status, body) = get(&mut client, host, &format!("/{i}")).await;
             assert_eq!(status, 200);
             assert!(body.contains(&format!("host: {host}\n")), "{body}");
+            assert!(
+                body.contains(&format!("x-forwarded-host: {host}\n")),
+                "{body}"
+            );
+            assert!(
+                body.contains(&format!("host=\"{host}\";proto=http")),
+                "{body}"
+            );
         }
     }
     assert_eq!(accepted_a.load(Ordering::SeqCst), 1);
     assert_eq!(accepted_b.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn each_host_is_counted_under_its_route_on_one_client_connection() {
+    let table = ProxyRouteTable::new();
+    add_app(&table, "a.example.com", common::echo_upstream().await).await;
+    add_app(&table, "b.example.com", common::echo_upstream().await).await;
+    let proxy = Proxy::builder(test_config(), table.clone())
+        .build()
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = proxy.clone();
+    tokio::spawn(async move { server.serve_http(listener, CancellationToken::new()).await });
+
+    let mut client = client(addr).await;
+    for _ in 0..3 {
+        assert_eq!(get(&mut client, "a.example.com", "/").await.0, 200);
+        assert_eq!(get(&mut client, "b.example.com", "/").await.0, 200);
+        assert_eq!(get(&mut client, "b.example.com", "/").await.0, 200);
+    }
+    let text = proxy.metrics().render_prometheus();
+    for (host, count) in [("a.example.com", 3), ("b.example.com", 6)] {
+        let line = format!("host=\"{host}\",class=\"2xx\",origin=\"upstream\"}} {count}\n");
+        assert!(text.contains(&line), "{line} not in\n{text}");
+    }
 }

@@ -1,14 +1,18 @@
 //! [`ConnState`]: what the request path keeps for one client connection
 //! between its requests: the upstream connection its last request used,
 //! and the work done on its last host (the parsed name and the forwarding
-//! headers), which a connection's requests almost always repeat.
+//! headers, the route's metrics), which a connection's requests almost
+//! always repeat.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use rivetr_core::id::AppId;
 use rivetr_core::input::DomainName;
+use rivetr_core::route::HostRoute;
 
 use super::headers::Forwarded;
 use super::upstream::UpstreamSlot;
+use crate::metrics::RouteMetrics;
 
 /// Per client connection state; one per connection, dropped with it.
 #[derive(Debug)]
@@ -17,6 +21,17 @@ pub(crate) struct ConnState {
     pub(crate) upstream: UpstreamSlot,
     /// The last host forwarded, as the request gave it.
     host: Mutex<Option<HostMemo>>,
+    /// The metrics of the last route forwarded to.
+    metrics: Mutex<Option<MetricsMemo>>,
+}
+
+/// The metrics of one route: valid while the table serves the same
+/// [`HostRoute`] (the same `Arc`) for the same app.
+#[derive(Debug)]
+struct MetricsMemo {
+    app: AppId,
+    route: Arc<HostRoute>,
+    metrics: Arc<RouteMetrics>,
 }
 
 /// What was derived from one `Host` value on this connection. The peer and
@@ -37,7 +52,37 @@ impl ConnState {
         Self {
             upstream,
             host: Mutex::new(None),
+            metrics: Mutex::new(None),
         }
+    }
+
+    /// The metrics remembered for `route` of `app` (the same `Arc` the
+    /// table gave), if they are the ones remembered.
+    pub(crate) fn recall_metrics(
+        &self,
+        app: AppId,
+        route: &Arc<HostRoute>,
+    ) -> Option<Arc<RouteMetrics>> {
+        let memo = self.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+        let memo = memo
+            .as_ref()
+            .filter(|m| m.app == app && Arc::ptr_eq(&m.route, route))?;
+        Some(Arc::clone(&memo.metrics))
+    }
+
+    /// Remember `metrics` as those of `route` of `app`.
+    pub(crate) fn remember_metrics(
+        &self,
+        app: AppId,
+        route: &Arc<HostRoute>,
+        metrics: &Arc<RouteMetrics>,
+    ) {
+        let mut memo = self.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+        *memo = Some(MetricsMemo {
+            app,
+            route: Arc::clone(route),
+            metrics: Arc::clone(metrics),
+        });
     }
 
     /// The name and forwarding headers remembered for the host `raw`, if

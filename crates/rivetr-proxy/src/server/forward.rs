@@ -164,6 +164,21 @@ impl Forwarder {
         response
     }
 
+    /// The metrics of `lease`'s route: the ones `state` remembers when
+    /// the table still gives the same route, else looked up (and
+    /// remembered).
+    fn lease_metrics(&self, lease: &Lease, state: Option<&ConnState>) -> Arc<RouteMetrics> {
+        let app = lease.app();
+        if let Some(found) = state.and_then(|s| s.recall_metrics(app, &lease.route)) {
+            return found;
+        }
+        let metrics = self.metrics.route(app, &lease.route().host);
+        if let Some(state) = state {
+            state.remember_metrics(app, &lease.route, &metrics);
+        }
+        metrics
+    }
+
     /// Answer one request, noting its route and origin in `tally`.
     async fn dispatch(
         &self,
@@ -246,7 +261,7 @@ impl Forwarder {
             }
             return text(StatusCode::SERVICE_UNAVAILABLE, "no upstream is live\n");
         };
-        tally.route = Some(self.metrics.route(lease.app(), &lease.route().host));
+        tally.route = Some(self.lease_metrics(&lease, state));
         if let Some(response) = redirect(lease.route(), proto, host_name, path) {
             return response;
         }
