@@ -1,7 +1,7 @@
 //! The proxy's server: accepts client connections (plain HTTP/1.1, or TLS
 //! with HTTP/2 or HTTP/1.1 by ALPN), routes each
 //! request through the [`ProxyRouteTable`](crate::table::ProxyRouteTable)
-//! and forwards it to the chosen upstream over a pooled client.
+//! and forwards it to the chosen upstream (see `upstream` below).
 //!
 //! - `config`: [`ProxyConfig`], the limits and timeouts, validated;
 //! - `proxy`: [`Proxy`], one server over a table, serving listeners (the
