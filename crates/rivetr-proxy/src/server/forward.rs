@@ -13,32 +13,28 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::uri::{self, PathAndQuery};
 use http::{Request, Response, StatusCode, Uri, Version};
-use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
-use rivetr_core::input::{DomainName, HostPattern};
-use rivetr_core::route::{HostRoute, RouteTable};
+use rivetr_core::input::DomainName;
+use rivetr_core::route::RouteTable;
 
 use super::basic_auth::BasicAuthGate;
 use super::challenge::{HTTP01_PREFIX, Http01Responder};
 use super::config::ProxyConfig;
 use super::conn_state::ConnState;
 use super::headers::{self, ClientSide, Forwarded, Framing};
+use super::local::{ResponseBody, closing, empty, redirect, text, unauthorized};
 use super::upstream::{UpstreamSlot, Upstreams};
 use crate::metrics::{Metrics, Origin, RouteMetrics};
 use crate::table::{Lease, ProxyRouteTable};
 
 /// How long an upstream that refused a connection is skipped.
 const EJECT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// The body of every response the server sends.
-pub(crate) type ResponseBody = UnsyncBoxBody<Bytes, hyper::Error>;
 
 /// How a client reached the proxy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -418,13 +414,6 @@ fn origin_form(uri: &Uri) -> Option<Uri> {
     Uri::from_parts(parts).ok()
 }
 
-/// An empty response body.
-fn empty() -> ResponseBody {
-    http_body_util::Empty::new()
-        .map_err(|never| match never {})
-        .boxed_unsync()
-}
-
 /// The request's host: the absolute-form target's, else the one `Host`.
 fn request_host(req: &Request<Incoming>) -> Option<String> {
     if let Some(authority) = req.uri().authority() {
@@ -446,43 +435,6 @@ fn strip_port(host: &str) -> &str {
     }
 }
 
-/// The 308 a route answers itself: `redirect_to` another host, or
-/// `force_https` when the client came over plain HTTP.
-fn redirect(
-    route: &HostRoute,
-    proto: &str,
-    host: &str,
-    path: &str,
-) -> Option<Response<ResponseBody>> {
-    let location = if let Some(target) = &route.redirect_to {
-        let scheme = if route.force_https { "https" } else { proto };
-        format!("{scheme}://{target}{path}")
-    } else if route.force_https && proto != "https" {
-        format!("https://{host}{path}")
-    } else {
-        return None;
-    };
-    let Ok(value) = HeaderValue::from_str(&location) else {
-        return Some(closing(text(
-            StatusCode::BAD_REQUEST,
-            "bad request target\n",
-        )));
-    };
-    let mut response = text(StatusCode::PERMANENT_REDIRECT, "");
-    response.headers_mut().insert(header::LOCATION, value);
-    Some(response)
-}
-
-/// 401 with a basic auth challenge for the route `host`.
-fn unauthorized(host: &HostPattern) -> Response<ResponseBody> {
-    let mut response = text(StatusCode::UNAUTHORIZED, "authentication required\n");
-    let challenge = format!("Basic realm=\"{host}\", charset=\"UTF-8\"");
-    if let Ok(value) = HeaderValue::from_str(&challenge) {
-        (response.headers_mut()).insert(header::WWW_AUTHENTICATE, value);
-    }
-    response
-}
-
 /// Whether the client's body went over `max_body_bytes` while streaming.
 fn caused_by_body_limit(error: &(dyn StdError + 'static)) -> bool {
     let mut cause = Some(error);
@@ -493,25 +445,4 @@ fn caused_by_body_limit(error: &(dyn StdError + 'static)) -> bool {
         cause = e.source();
     }
     false
-}
-
-/// A local plain-text response.
-pub(crate) fn text(status: StatusCode, body: impl Into<Bytes>) -> Response<ResponseBody> {
-    let body = Full::new(body.into())
-        .map_err(|never| match never {})
-        .boxed_unsync();
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
-}
-
-/// `response`, closing the connection after it (a request whose framing
-/// or body was refused leaves the stream in an unknown state).
-fn closing(mut response: Response<ResponseBody>) -> Response<ResponseBody> {
-    (response.headers_mut()).insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
 }

@@ -27,7 +27,7 @@ use tokio::time::{Instant, Sleep};
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use super::forward::ResponseBody;
+use super::local::ResponseBody;
 use super::wire::{HeadFlags, WireIo};
 
 /// How long a connection stays in hyper's hands with no request before it

@@ -11,6 +11,7 @@
 //! - `serve`: [`bind`] and [`serve`], the one-call plain HTTP server;
 //! - `challenge`: [`Http01Responder`], the ACME HTTP-01 hook;
 //! - `forward`: the request path (routing, redirects, forwarding);
+//! - `local`: the answers the proxy gives itself (errors, redirects, 401);
 //! - `basic_auth`: basic auth verification (argon2) with its cache;
 //! - `upstream`: upstream connections, kept per client connection;
 //! - `conn_state`: what a client connection keeps between its requests;
@@ -31,6 +32,7 @@ mod forward;
 mod headers;
 mod https;
 mod idle;
+mod local;
 mod proxy;
 mod serve;
 mod upstream;
