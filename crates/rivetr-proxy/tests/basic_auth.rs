@@ -8,51 +8,20 @@
     reason = "tests unwrap to fail loudly"
 )]
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64ct::{Base64, Encoding};
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use rivetr_core::id::AppId;
 use rivetr_core::model::BasicAuth;
-use rivetr_core::route::{AppRoutes, HostRoute, RouteTable, SwitchOptions, Upstream};
+use rivetr_core::route::HostRoute;
 use rivetr_proxy::server::{Proxy, ProxyConfig};
 use rivetr_proxy::table::ProxyRouteTable;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-/// An upstream answering 200 with the request's headers, one a line.
-async fn echo_upstream() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let service = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let mut out = String::from("upstream saw:\n");
-                    for (name, value) in req.headers() {
-                        out.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
-                    }
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(out))))
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
+mod common;
+
+use common::echo_upstream;
 
 /// A PHC argon2id hash of `password`, with low costs to keep tests fast.
 fn phc(password: &str) -> String {
@@ -68,46 +37,20 @@ fn phc(password: &str) -> String {
 /// `hash`), and `open.test` without, both on one echo upstream.
 async fn proxy(hash: String) -> (SocketAddr, Proxy, CancellationToken) {
     let table = ProxyRouteTable::new();
-    let app = AppId::new();
     let mut locked = HostRoute::plain("locked.test".parse().unwrap());
     locked.basic_auth = Some(BasicAuth {
         username: "ada".to_owned(),
         password_hash: hash,
     });
-    let routes = AppRoutes {
-        hosts: vec![locked, HostRoute::plain("open.test".parse().unwrap())],
-        maintenance_page: None,
-    };
-    table.set_routes(app, routes).await.unwrap();
-    let options = SwitchOptions {
-        health_check: None,
-        drain_timeout: Duration::from_secs(1),
-    };
-    let upstream = Upstream {
-        addr: echo_upstream().await,
-    };
-    table.switch(app, vec![upstream], &options).await.unwrap();
-    let proxy = Proxy::builder(ProxyConfig::default(), table)
-        .build()
-        .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    tokio::spawn({
-        let (proxy, shutdown) = (proxy.clone(), shutdown.clone());
-        async move { proxy.serve_http(listener, shutdown).await }
-    });
-    (addr, proxy, shutdown)
+    let hosts = vec![locked, HostRoute::plain("open.test".parse().unwrap())];
+    common::route(&table, hosts, echo_upstream().await).await;
+    common::http(ProxyConfig::default(), table).await
 }
 
 /// `GET /` on `host` with `extra` header lines; the whole answer.
 async fn get(addr: SocketAddr, host: &str, extra: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
     let request = format!("GET / HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
-    out
+    common::exchange(addr, &request).await
 }
 
 fn basic(credentials: &str) -> String {
@@ -145,7 +88,7 @@ async fn right_credentials_pass_and_are_not_forwarded() {
     let (addr, _proxy, _shutdown) = proxy(phc("correct horse")).await;
     let response = get(addr, "locked.test", &basic("ada:correct horse")).await;
     assert_eq!(status(&response), "200", "{response}");
-    assert!(response.contains("upstream saw:"), "{response}");
+    assert!(response.contains("\ntarget: /\n"), "{response}");
     assert!(
         !response.to_ascii_lowercase().contains("authorization"),
         "the credentials must not reach the app: {response}"
@@ -175,7 +118,7 @@ async fn wrong_missing_and_malformed_credentials_get_401() {
             Some("Basic realm=\"locked.test\", charset=\"UTF-8\""),
             "{response}"
         );
-        assert!(!response.contains("upstream saw:"), "{response}");
+        assert!(!response.contains("\ntarget: /\n"), "{response}");
     }
 }
 

@@ -7,91 +7,40 @@
     reason = "tests unwrap to fail loudly"
 )]
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use rivetr_core::id::AppId;
-use rivetr_core::route::{AppRoutes, HostRoute, RouteTable, SwitchOptions, Upstream};
+use hyper::{Response, StatusCode};
+use rivetr_core::route::HostRoute;
 use rivetr_proxy::server::{Proxy, ProxyConfig};
 use rivetr_proxy::table::ProxyRouteTable;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+
+mod common;
+
+use common::{dead_upstream as dead, route};
 
 /// An upstream answering 404 for `/missing` and 200 otherwise.
 async fn upstream() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            tokio::spawn(async move {
-                let service = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let mut response = Response::new(Full::new(Bytes::from_static(b"hi\n")));
-                    if req.uri().path() == "/missing" {
-                        *response.status_mut() = StatusCode::NOT_FOUND;
-                    }
-                    Ok::<_, Infallible>(response)
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
+    common::upstream_with(|head, _body| {
+        let mut response = Response::new(Full::new(Bytes::from_static(b"hi\n")));
+        if head.uri.path() == "/missing" {
+            *response.status_mut() = StatusCode::NOT_FOUND;
         }
-    });
-    addr
-}
-
-/// An address nothing listens on.
-async fn dead() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.local_addr().unwrap()
-}
-
-async fn route(table: &ProxyRouteTable, hosts: Vec<HostRoute>, to: SocketAddr) -> AppId {
-    let app = AppId::new();
-    let routes = AppRoutes {
-        hosts,
-        maintenance_page: None,
-    };
-    table.set_routes(app, routes).await.unwrap();
-    let options = SwitchOptions {
-        health_check: None,
-        drain_timeout: Duration::from_secs(1),
-    };
-    let upstreams = vec![Upstream { addr: to }];
-    table.switch(app, upstreams, &options).await.unwrap();
-    app
+        response
+    })
+    .await
 }
 
 async fn serve(table: ProxyRouteTable) -> (SocketAddr, Proxy, CancellationToken) {
-    let proxy = Proxy::builder(ProxyConfig::default(), table)
-        .build()
-        .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    tokio::spawn({
-        let (proxy, shutdown) = (proxy.clone(), shutdown.clone());
-        async move { proxy.serve_http(listener, shutdown).await }
-    });
-    (addr, proxy, shutdown)
+    common::http(ProxyConfig::default(), table).await
 }
 
 /// `GET path` on `host`; the status code.
 async fn get(addr: SocketAddr, host: &str, path: &str) -> u16 {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut out = String::new();
-    stream.read_to_string(&mut out).await.unwrap();
+    let out = common::exchange(addr, &request).await;
     out.split(' ').nth(1).unwrap().parse().unwrap()
 }
 

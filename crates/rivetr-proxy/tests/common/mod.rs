@@ -1,4 +1,5 @@
-//! Shared by the TLS and HTTP/2 tests: a test CA issuing leaf certificates
+//! Shared by the integration tests: upstreams and plain HTTP proxies on
+//! 127.0.0.1:0, and for TLS and HTTP/2 a test CA issuing leaf certificates
 //! (rcgen), TLS clients trusting it, an echo upstream and an HTTPS proxy
 //! on 127.0.0.1:0.
 
@@ -32,6 +33,7 @@ use rustls::RootCertStore;
 use rustls::client::ClientConfig;
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
@@ -119,23 +121,26 @@ pub fn served(stream: &TlsStream<TcpStream>) -> CertificateDer<'static> {
     certs[0].clone().into_owned()
 }
 
-/// An upstream answering 200 with the request's target and headers, one
-/// `name: value` a line, then `body: <bytes>`.
-pub async fn echo_upstream() -> SocketAddr {
+/// An HTTP/1.1 upstream on 127.0.0.1:0 answering each request with
+/// `answer(head, body)`, after reading the whole body.
+pub async fn upstream_with<F>(answer: F) -> SocketAddr
+where
+    F: Fn(http::request::Parts, Bytes) -> Response<Full<Bytes>> + Clone + Send + Sync + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
             let (stream, _) = listener.accept().await.unwrap();
+            let answer = answer.clone();
             tokio::spawn(async move {
-                let service = service_fn(|req: Request<hyper::body::Incoming>| async move {
-                    let mut out = format!("target: {}\nversion: {:?}\n", req.uri(), req.version());
-                    for (name, value) in req.headers() {
-                        out.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
+                let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+                    let answer = answer.clone();
+                    async move {
+                        let (head, body) = req.into_parts();
+                        let body = body.collect().await.unwrap().to_bytes();
+                        Ok::<_, Infallible>(answer(head, body))
                     }
-                    let body = req.into_body().collect().await.unwrap().to_bytes();
-                    out.push_str(&format!("body: {}\n", String::from_utf8_lossy(&body)));
-                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from(out))))
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -146,19 +151,31 @@ pub async fn echo_upstream() -> SocketAddr {
     addr
 }
 
-/// Route `hosts` to one echo upstream.
-pub async fn echo_table(hosts: &[&str]) -> ProxyRouteTable {
-    table_for(hosts, echo_upstream().await).await
+/// An upstream answering 200 with the request's target and headers, one
+/// `name: value` a line, then `body: <bytes>`.
+pub async fn echo_upstream() -> SocketAddr {
+    upstream_with(|head, body| {
+        let mut out = format!("target: {}\nversion: {:?}\n", head.uri, head.version);
+        for (name, value) in &head.headers {
+            out.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
+        }
+        out.push_str(&format!("body: {}\n", String::from_utf8_lossy(&body)));
+        Response::new(Full::new(Bytes::from(out)))
+    })
+    .await
 }
 
-/// Route `hosts` to `upstream`.
-pub async fn table_for(hosts: &[&str], upstream: SocketAddr) -> ProxyRouteTable {
-    let table = ProxyRouteTable::new();
+/// An address nothing listens on.
+pub async fn dead_upstream() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
+/// Route `hosts` of a new app to `upstream` in `table`; the app.
+pub async fn route(table: &ProxyRouteTable, hosts: Vec<HostRoute>, upstream: SocketAddr) -> AppId {
     let app = AppId::new();
     let routes = AppRoutes {
-        hosts: (hosts.iter())
-            .map(|h| HostRoute::plain(h.parse().unwrap()))
-            .collect(),
+        hosts,
         maintenance_page: None,
     };
     table.set_routes(app, routes).await.unwrap();
@@ -168,6 +185,48 @@ pub async fn table_for(hosts: &[&str], upstream: SocketAddr) -> ProxyRouteTable 
     };
     let upstreams = vec![Upstream { addr: upstream }];
     table.switch(app, upstreams, &options).await.unwrap();
+    app
+}
+
+/// A plain HTTP proxy on 127.0.0.1:0 over `table`: its address, the proxy
+/// (for its metrics) and the token that stops it.
+pub async fn http(
+    config: ProxyConfig,
+    table: ProxyRouteTable,
+) -> (SocketAddr, Proxy, CancellationToken) {
+    let proxy = Proxy::builder(config, table).build().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    tokio::spawn({
+        let (proxy, shutdown) = (proxy.clone(), shutdown.clone());
+        async move { proxy.serve_http(listener, shutdown).await }
+    });
+    (addr, proxy, shutdown)
+}
+
+/// Send `request` (raw bytes, ending with `Connection: close`) to `addr`;
+/// the whole answer.
+pub async fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+/// Route `hosts` to one echo upstream.
+pub async fn echo_table(hosts: &[&str]) -> ProxyRouteTable {
+    table_for(hosts, echo_upstream().await).await
+}
+
+/// Route `hosts` to `upstream`.
+pub async fn table_for(hosts: &[&str], upstream: SocketAddr) -> ProxyRouteTable {
+    let table = ProxyRouteTable::new();
+    let hosts = (hosts.iter())
+        .map(|h| HostRoute::plain(h.parse().unwrap()))
+        .collect();
+    route(&table, hosts, upstream).await;
     table
 }
 
