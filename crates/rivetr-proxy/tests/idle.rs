@@ -83,6 +83,19 @@ async fn closes<S: AsyncRead + Unpin>(stream: &mut S) {
     assert_eq!(n, 0, "closed without more bytes");
 }
 
+/// A client connection that has had one `GET /` answered with 200; its
+/// stream and the bytes read past that answer.
+async fn served_once(addr: SocketAddr) -> (TcpStream, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut pending = Vec::new();
+    stream.write_all(get("/").as_bytes()).await.unwrap();
+    assert_eq!(
+        status(&response(&mut stream, &mut pending).await.unwrap()),
+        200
+    );
+    (stream, pending)
+}
+
 #[tokio::test]
 async fn an_idle_connection_serves_its_next_requests_in_order() {
     let (addr, _shutdown, _served) = proxy(config(Duration::from_secs(10))).await;
@@ -132,14 +145,7 @@ async fn a_request_split_across_the_idle_time_is_served() {
 #[tokio::test]
 async fn smuggling_is_refused_after_an_idle_time() {
     let (addr, _shutdown, _served) = proxy(config(Duration::from_secs(10))).await;
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut pending = Vec::new();
-
-    stream.write_all(get("/").as_bytes()).await.unwrap();
-    assert_eq!(
-        status(&response(&mut stream, &mut pending).await.unwrap()),
-        200
-    );
+    let (mut stream, mut pending) = served_once(addr).await;
     tokio::time::sleep(IDLE).await;
 
     let both = "POST / HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\
@@ -152,14 +158,7 @@ async fn smuggling_is_refused_after_an_idle_time() {
 #[tokio::test]
 async fn the_header_read_timeout_closes_an_idle_connection() {
     let (addr, _shutdown, _served) = proxy(config(Duration::from_millis(600))).await;
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut pending = Vec::new();
-
-    stream.write_all(get("/").as_bytes()).await.unwrap();
-    assert_eq!(
-        status(&response(&mut stream, &mut pending).await.unwrap()),
-        200
-    );
+    let (mut stream, _) = served_once(addr).await;
     // Parked after 100 ms, closed when the 600 ms run out.
     closes(&mut stream).await;
 }
@@ -167,14 +166,7 @@ async fn the_header_read_timeout_closes_an_idle_connection() {
 #[tokio::test]
 async fn a_late_head_after_an_idle_time_is_cut_off() {
     let (addr, _shutdown, _served) = proxy(config(Duration::from_millis(600))).await;
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut pending = Vec::new();
-
-    stream.write_all(get("/").as_bytes()).await.unwrap();
-    assert_eq!(
-        status(&response(&mut stream, &mut pending).await.unwrap()),
-        200
-    );
+    let (mut stream, _) = served_once(addr).await;
     tokio::time::sleep(IDLE).await;
     // Started while parked, never finished: closed like any slow head.
     stream.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
@@ -184,14 +176,7 @@ async fn a_late_head_after_an_idle_time_is_cut_off() {
 #[tokio::test]
 async fn shutdown_closes_idle_connections_at_once() {
     let (addr, shutdown, served) = proxy(config(Duration::from_secs(60))).await;
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut pending = Vec::new();
-
-    stream.write_all(get("/").as_bytes()).await.unwrap();
-    assert_eq!(
-        status(&response(&mut stream, &mut pending).await.unwrap()),
-        200
-    );
+    let (mut stream, _) = served_once(addr).await;
     tokio::time::sleep(IDLE).await;
 
     shutdown.cancel();
