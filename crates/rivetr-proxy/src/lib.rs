@@ -3,6 +3,7 @@
 pub use rivetr_core;
 
 pub mod acme;
+mod host_map;
 pub mod metrics;
 pub mod server;
 pub mod table;

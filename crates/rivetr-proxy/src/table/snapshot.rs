@@ -9,6 +9,7 @@ use rivetr_core::input::{DomainName, HostPattern};
 use rivetr_core::route::{AppRoutes, HostRoute, Upstream};
 
 use super::lease::UpstreamState;
+use crate::host_map::HostMap;
 
 /// One routed host: its app and settings.
 #[derive(Clone, Debug)]
@@ -71,11 +72,8 @@ impl AppEntry {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Snapshot {
     pub(crate) apps: HashMap<AppId, AppEntry>,
-    /// Exact hosts.
-    exact: HashMap<DomainName, HostEntry>,
-    /// Wildcards, by the domain under the `*` (ASCII form), so a lookup can
-    /// use a slice of the host without allocating.
-    wildcard: HashMap<Box<str>, HostEntry>,
+    /// The routed hosts: exact and wildcard patterns.
+    hosts: HostMap<HostEntry>,
     /// Where hosts no pattern matches go (see `set_fallback`).
     pub(crate) fallback: Option<HostEntry>,
 }
@@ -85,22 +83,12 @@ impl Snapshot {
     /// wildcard one label up (a wildcard matches exactly one label), then
     /// the fallback.
     pub(crate) fn lookup(&self, host: &DomainName) -> Option<&HostEntry> {
-        if let Some(hit) = self.exact.get(host) {
-            return Some(hit);
-        }
-        let wildcard = (host.as_str().split_once('.'))
-            .filter(|(label, _)| !label.is_empty())
-            .and_then(|(_, parent)| self.wildcard.get(parent));
-        wildcard.or(self.fallback.as_ref())
+        (self.hosts.get(host.as_str())).or(self.fallback.as_ref())
     }
 
     /// The app owning `pattern`, if any.
     pub(crate) fn owner(&self, pattern: &HostPattern) -> Option<AppId> {
-        match pattern {
-            HostPattern::Exact(host) => self.exact.get(host),
-            HostPattern::Wildcard(base) => self.wildcard.get(base.as_str()),
-        }
-        .map(|e| e.app)
+        self.hosts.get_pattern(pattern).map(|e| e.app)
     }
 
     /// Route `pattern` to `app`.
@@ -109,14 +97,7 @@ impl Snapshot {
             app,
             route: Arc::new(route.clone()),
         };
-        match &route.host {
-            HostPattern::Exact(host) => {
-                self.exact.insert(host.clone(), entry);
-            }
-            HostPattern::Wildcard(base) => {
-                self.wildcard.insert(base.as_str().into(), entry);
-            }
-        }
+        self.hosts.insert(&route.host, entry);
     }
 
     /// Unroute `pattern` if `app` owns it.
@@ -124,14 +105,7 @@ impl Snapshot {
         if self.owner(pattern) != Some(app) {
             return;
         }
-        match pattern {
-            HostPattern::Exact(host) => {
-                self.exact.remove(host);
-            }
-            HostPattern::Wildcard(base) => {
-                self.wildcard.remove(base.as_str());
-            }
-        }
+        self.hosts.remove(pattern);
     }
 
     /// Unroute every host of `app` (as its last `set_routes` listed them).

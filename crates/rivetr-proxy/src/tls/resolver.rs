@@ -1,7 +1,7 @@
 //! [`CertResolver`]: the certificate for each TLS handshake, picked by SNI
 //! from per-host entries that can be swapped while the server runs.
 
-use std::collections::HashMap;
+use crate::host_map::HostMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -62,10 +62,8 @@ type Entry = (HostPattern, CertSource);
 /// The immutable view handshakes read. Keys are ASCII, lowercase.
 #[derive(Clone, Debug, Default)]
 struct Certs {
-    /// Exact hosts.
-    exact: HashMap<Box<str>, Entry>,
-    /// Wildcards, by the domain under the `*`.
-    wildcard: HashMap<Box<str>, Entry>,
+    /// Exact and wildcard hosts.
+    hosts: HostMap<Entry>,
     /// For clients without SNI, or with a host no entry matches.
     default: Option<CertSource>,
 }
@@ -74,21 +72,7 @@ impl Certs {
     /// The entry for `host` (lowercase, no trailing dot): the exact host
     /// first, then the wildcard one label up.
     fn lookup(&self, host: &str) -> Option<&CertSource> {
-        if let Some((_, hit)) = self.exact.get(host) {
-            return Some(hit);
-        }
-        let (label, parent) = host.split_once('.')?;
-        if label.is_empty() {
-            return None;
-        }
-        self.wildcard.get(parent).map(|(_, hit)| hit)
-    }
-
-    fn map_of(&mut self, pattern: &HostPattern) -> &mut HashMap<Box<str>, Entry> {
-        match pattern {
-            HostPattern::Exact(_) => &mut self.exact,
-            HostPattern::Wildcard(_) => &mut self.wildcard,
-        }
+        self.hosts.get(host).map(|(_, hit)| hit)
     }
 }
 
@@ -125,8 +109,7 @@ impl fmt::Debug for CertResolver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let certs = self.inner.certs.load();
         f.debug_struct("CertResolver")
-            .field("exact", &certs.exact.len())
-            .field("wildcard", &certs.wildcard.len())
+            .field("hosts", &certs.hosts.len())
             .field("default", &certs.default.is_some())
             .finish()
     }
@@ -144,8 +127,7 @@ impl CertResolver {
     /// its previous entry.
     pub fn set(&self, host: HostPattern, source: CertSource) {
         self.write(|certs| {
-            let key = Box::from(host.domain().as_str());
-            certs.map_of(&host).insert(key, (host, source));
+            certs.hosts.insert(&host.clone(), (host, source));
         });
     }
 
@@ -153,7 +135,7 @@ impl CertResolver {
     /// asking for it get the default certificate, if any.
     pub fn remove(&self, host: &HostPattern) {
         self.write(|certs| {
-            certs.map_of(host).remove(host.domain().as_str());
+            certs.hosts.remove(host);
         });
     }
 
@@ -161,7 +143,7 @@ impl CertResolver {
     #[must_use]
     pub fn hosts(&self) -> Vec<HostPattern> {
         let certs = self.inner.certs.load();
-        let entries = certs.exact.values().chain(certs.wildcard.values());
+        let entries = certs.hosts.values();
         let mut hosts: Vec<HostPattern> = entries.map(|(host, _)| host.clone()).collect();
         hosts.sort();
         hosts
