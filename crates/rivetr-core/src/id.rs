@@ -110,3 +110,19 @@ typed_id!(
     /// Identifies an uploaded source archive kept by the server.
     UploadId, "upload id"
 );
+typed_id!(
+    /// Identifies a background [`Job`](crate::model::Job).
+    JobId, "job id"
+);
+typed_id!(
+    /// Identifies an [`AuditEntry`](crate::model::AuditEntry).
+    AuditId, "audit entry id"
+);
+typed_id!(
+    /// Identifies a team's sealed [`Credential`](crate::model::Credential).
+    CredentialId, "credential id"
+);
+typed_id!(
+    /// Identifies a [`NotificationChannel`](crate::model::NotificationChannel).
+    ChannelId, "notification channel id"
+);

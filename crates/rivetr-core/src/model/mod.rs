@@ -4,13 +4,23 @@
 //! already a validated type from [`crate::input`], so a value of a model type is
 //! safe to hand to Docker, git, the file system or the proxy.
 
+#[macro_use]
+pub(crate) mod dotted_name;
+
 mod app;
+mod audit;
+mod certificate;
+mod credential;
 mod deployment;
 mod domain;
 mod env_var;
 mod event;
+mod job;
+mod notification_channel;
+mod password_hash;
 mod project;
 mod secret;
+mod setting;
 mod team;
 mod volume;
 
@@ -21,6 +31,9 @@ pub use app::{
     NewApp, PublishSpec, Resources, RestartPolicy, RunSpec, SourceSpec, StaticSiteBuild,
     VolumeMount,
 };
+pub use audit::{AuditAction, AuditEntry, NewAuditEntry};
+pub use certificate::{CertificateInfo, StoredCertificate};
+pub use credential::{Credential, CredentialKind, NewCredential};
 pub use deployment::{
     CommitInfo, Deployment, DeploymentStatus, DeploymentUpdate, LogLine, LogStream, NewDeployment,
     NewLogLine, Page, RunningContainer, Trigger,
@@ -28,8 +41,12 @@ pub use deployment::{
 pub use domain::{BasicAuth, Domain, NewDomain};
 pub use env_var::{EnvVar, NewEnvVar};
 pub use event::{Event, Notification, NotificationLevel};
+pub use job::{Job, JobKind, JobLease, JobStatus, NewJob};
+pub use notification_channel::{ChannelKind, NewNotificationChannel, NotificationChannel};
+pub use password_hash::PasswordHash;
 pub use project::{Environment, NewProject, Project};
 pub use secret::SecretString;
+pub use setting::SettingKey;
 pub use team::{
     Action, ApiToken, Invitation, Membership, NewApiToken, NewUser, Role, Team, TokenScope, User,
 };

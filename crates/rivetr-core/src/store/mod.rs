@@ -12,20 +12,39 @@
 //! `rivetr_core::testkit::store::conformance(&your_store)`. Writes that
 //! touch several rows (a project with its first environment, superseding
 //! queued deployments) must be atomic.
+//!
+//! The platform's own tables ([`JobRepo`], [`AuditRepo`], [`SettingsRepo`],
+//! [`CertificateRepo`], [`CredentialRepo`], [`SecretRepo`],
+//! [`NotificationChannelRepo`]) are separate traits with their own suite,
+//! `rivetr_core::testkit::store::platform_conformance`.
 
 mod app;
+mod audit;
+mod certificate;
 mod config;
 mod deployment;
 mod identity;
+mod job;
+mod notification;
 mod project;
+mod secret;
+mod settings;
+mod sign_in;
 
 use std::fmt;
 
 pub use app::AppRepo;
+pub use audit::AuditRepo;
+pub use certificate::CertificateRepo;
 pub use config::{DomainRepo, EnvVarRepo, VolumeRepo};
 pub use deployment::{DeploymentRepo, LogRepo, TakenDeployment};
 pub use identity::{TeamRepo, TokenRepo, UserRepo};
+pub use job::JobRepo;
+pub use notification::NotificationChannelRepo;
 pub use project::ProjectRepo;
+pub use secret::SecretRepo;
+pub use settings::SettingsRepo;
+pub use sign_in::CredentialRepo;
 
 /// What a store offers beyond the repository traits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -6,10 +6,18 @@
 //! superseding queued deployments, a cascading delete) is seen whole or not
 //! at all.
 
+mod audit;
+mod certificate;
 mod config;
 mod deployment;
 mod identity;
+mod job;
+mod notification;
+mod platform;
 mod project;
+mod secret;
+mod settings;
+mod sign_in;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -166,6 +174,8 @@ struct State {
     env_vars: Table<EnvVarId, EnvVar>,
     domains: Table<DomainId, Domain>,
     volumes: Table<VolumeId, Volume>,
+    /// The platform repositories' tables.
+    platform: platform::Platform,
 }
 
 /// A row that belongs to one team.
@@ -282,9 +292,12 @@ impl State {
         self.projects.retain(|p| p.team_id != team);
         self.tokens.retain(|t| t.team_id != team);
         self.members.retain(|m| m.team_id != team);
+        self.platform.delete_team_rows(team);
         self.teams.remove(&team);
     }
 }
 
+#[cfg(all(test, feature = "testkit"))]
+mod platform_tests;
 #[cfg(test)]
 mod tests;

@@ -41,30 +41,35 @@
 //! ```
 
 mod apps;
+mod audit;
 mod cascades;
 mod config;
 mod deployments;
 mod fixtures;
 mod helpers;
 mod identity;
+mod jobs;
 mod logs;
+mod platform_fixtures;
 mod projects;
 mod roles;
 mod scoping;
 mod tokens;
 
 pub use apps::apps;
+pub use audit::audit;
 pub use cascades::cascades;
 pub use config::config;
 pub use deployments::deployments;
 pub use identity::identity;
+pub use jobs::jobs;
 pub use logs::logs;
 pub use projects::projects;
 pub use roles::roles;
 pub use scoping::scoping;
 pub use tokens::tokens;
 
-use crate::store::Store;
+use crate::store::{AuditRepo, JobRepo, Store, TeamRepo, UserRepo};
 
 /// Run every check of the suite.
 ///
@@ -81,4 +86,16 @@ pub async fn conformance<S: Store + ?Sized>(store: &S) {
     roles(store).await;
     scoping(store).await;
     cascades(store).await;
+}
+
+/// Run every check of the platform repositories (the job queue, ...),
+/// which are not part of [`Store`] yet.
+///
+/// Accepts any store implementing them, including a trait object.
+pub async fn platform_conformance<S>(store: &S)
+where
+    S: JobRepo + AuditRepo + TeamRepo + UserRepo + ?Sized,
+{
+    jobs(store).await;
+    audit(store).await;
 }

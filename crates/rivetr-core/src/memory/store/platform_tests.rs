@@ -1,0 +1,44 @@
+//! The platform repositories' conformance suites, run against
+//! [`MemoryStore`], and what they leave to each store.
+
+use std::sync::Arc;
+
+use super::MemoryStore;
+use crate::store::JobRepo;
+use crate::testkit::store as suite;
+
+#[tokio::test]
+async fn the_job_queue_keeps_its_contract() {
+    suite::jobs(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn the_job_queue_keeps_it_through_a_trait_object_twice() {
+    let store: Arc<dyn JobRepo + Send + Sync> = Arc::new(MemoryStore::new());
+    suite::jobs(&*store).await;
+    suite::jobs(&*store).await;
+}
+
+#[tokio::test]
+async fn every_platform_suite_passes() {
+    suite::platform_conformance(&MemoryStore::new()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_platform_suite_passes_from_many_tasks_at_once() {
+    let store = MemoryStore::new();
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { suite::platform_conformance(&store).await })
+        })
+        .collect();
+    for run in runs {
+        assert!(run.await.is_ok(), "a concurrent run of the suite failed");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_keeps_its_contract() {
+    suite::audit(&MemoryStore::new()).await;
+}
