@@ -1,0 +1,22 @@
+//! `volumes`: A named volume.
+
+use sea_orm::entity::prelude::*;
+
+/// A row.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "volumes")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub app_id: Uuid,
+    pub team_id: Uuid,
+    pub name: String,
+    pub mount_path: String,
+    pub created_at: DateTimeUtc,
+}
+
+/// No relations are navigated: repositories join explicitly.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

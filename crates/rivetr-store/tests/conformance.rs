@@ -1,0 +1,23 @@
+//! `rivetr_core::testkit`'s store suite on SQLite and PostgreSQL, one test
+//! per area so a failure names its area.
+
+mod common;
+
+use rivetr_core::testkit::store as suite;
+
+on_both_backends!(identity, |db| suite::identity(&db.store).await);
+on_both_backends!(tokens, |db| suite::tokens(&db.store).await);
+on_both_backends!(projects, |db| suite::projects(&db.store).await);
+on_both_backends!(apps, |db| suite::apps(&db.store).await);
+on_both_backends!(deployments, |db| suite::deployments(&db.store).await);
+on_both_backends!(logs, |db| suite::logs(&db.store).await);
+on_both_backends!(config, |db| suite::config(&db.store).await);
+on_both_backends!(roles, |db| suite::roles(&db.store).await);
+on_both_backends!(scoping, |db| suite::scoping(&db.store).await);
+on_both_backends!(cascades, |db| suite::cascades(&db.store).await);
+
+on_both_backends!(whole_suite_through_dyn_store, |db| {
+    let shared: std::sync::Arc<dyn rivetr_core::store::Store> =
+        std::sync::Arc::new(db.store.clone());
+    suite::conformance(&*shared).await;
+});
