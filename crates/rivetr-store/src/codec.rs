@@ -104,4 +104,8 @@ as_uuid!(
     rivetr_core::id::VolumeId,
     rivetr_core::id::EnvVarId,
     rivetr_core::id::InvitationId,
+    rivetr_core::id::JobId,
+    rivetr_core::id::AuditId,
+    rivetr_core::id::CredentialId,
+    rivetr_core::id::ChannelId,
 );

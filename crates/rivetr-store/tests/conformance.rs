@@ -21,3 +21,16 @@ on_both_backends!(whole_suite_through_dyn_store, |db| {
         std::sync::Arc::new(db.store.clone());
     suite::conformance(&*shared).await;
 });
+
+// The platform repositories (jobs, audit, settings, certificates, sign-in
+// credentials, team credentials, notification channels).
+on_both_backends!(jobs, |db| suite::jobs(&db.store).await);
+on_both_backends!(audit, |db| suite::audit(&db.store).await);
+on_both_backends!(settings, |db| suite::settings(&db.store).await);
+on_both_backends!(certificates, |db| suite::certificates(&db.store).await);
+on_both_backends!(sign_in, |db| suite::sign_in(&db.store).await);
+on_both_backends!(secrets, |db| suite::secrets(&db.store).await);
+on_both_backends!(notification_channels, |db| suite::notification_channels(
+    &db.store
+)
+.await);

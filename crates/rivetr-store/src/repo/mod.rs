@@ -13,12 +13,19 @@
 //! - Database errors go through [`crate::error::DbContext::during`].
 
 mod app;
+mod audit;
+mod certificate;
 mod deployment;
 mod domain;
 mod env_var;
 mod identity;
+mod job;
 mod log;
+mod notification;
 mod project;
+mod secret;
+mod settings;
+mod sign_in;
 mod token;
 mod volume;
 
