@@ -42,3 +42,28 @@ async fn every_platform_suite_passes_from_many_tasks_at_once() {
 async fn the_audit_log_keeps_its_contract() {
     suite::audit(&MemoryStore::new()).await;
 }
+
+#[tokio::test]
+async fn settings_keep_their_contract() {
+    suite::settings(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn certificates_keep_their_contract() {
+    suite::certificates(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sign_in_credentials_keep_their_contract() {
+    suite::sign_in(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn team_credentials_keep_their_contract() {
+    suite::secrets(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn notification_channels_keep_their_contract() {
+    suite::notification_channels(&MemoryStore::new()).await;
+}

@@ -43,6 +43,8 @@
 mod apps;
 mod audit;
 mod cascades;
+mod certificates;
+mod channels;
 mod config;
 mod deployments;
 mod fixtures;
@@ -54,11 +56,16 @@ mod platform_fixtures;
 mod projects;
 mod roles;
 mod scoping;
+mod secrets;
+mod settings;
+mod sign_in;
 mod tokens;
 
 pub use apps::apps;
 pub use audit::audit;
 pub use cascades::cascades;
+pub use certificates::certificates;
+pub use channels::notification_channels;
 pub use config::config;
 pub use deployments::deployments;
 pub use identity::identity;
@@ -67,9 +74,15 @@ pub use logs::logs;
 pub use projects::projects;
 pub use roles::roles;
 pub use scoping::scoping;
+pub use secrets::secrets;
+pub use settings::settings;
+pub use sign_in::sign_in;
 pub use tokens::tokens;
 
-use crate::store::{AuditRepo, JobRepo, Store, TeamRepo, UserRepo};
+use crate::store::{
+    AuditRepo, CertificateRepo, CredentialRepo, JobRepo, NotificationChannelRepo, SecretRepo,
+    SettingsRepo, Store, TeamRepo, UserRepo,
+};
 
 /// Run every check of the suite.
 ///
@@ -94,8 +107,22 @@ pub async fn conformance<S: Store + ?Sized>(store: &S) {
 /// Accepts any store implementing them, including a trait object.
 pub async fn platform_conformance<S>(store: &S)
 where
-    S: JobRepo + AuditRepo + TeamRepo + UserRepo + ?Sized,
+    S: JobRepo
+        + AuditRepo
+        + SettingsRepo
+        + CertificateRepo
+        + CredentialRepo
+        + SecretRepo
+        + NotificationChannelRepo
+        + TeamRepo
+        + UserRepo
+        + ?Sized,
 {
     jobs(store).await;
     audit(store).await;
+    settings(store).await;
+    certificates(store).await;
+    sign_in(store).await;
+    secrets(store).await;
+    notification_channels(store).await;
 }
