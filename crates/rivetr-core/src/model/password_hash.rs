@@ -57,8 +57,13 @@ impl PasswordHash {
                 "may hold only letters, digits and $ = , + / . - (PHC string form)",
             ));
         }
-        let parts: Vec<&str> = rest.split('$').collect();
-        if !(3..=4).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+        let mut parts: Vec<&str> = rest.split('$').collect();
+        if parts.first().is_some_and(|p| p.starts_with("v=")) {
+            parts.remove(0);
+        }
+        let well_formed =
+            parts.len() == 3 && parts[0].starts_with("m=") && parts.iter().all(|p| !p.is_empty());
+        if !well_formed {
             return Err(refuse(
                 "must have the parts [v=..$]m=..,t=..,p=..$salt$hash after \"$argon2id$\"",
             ));
