@@ -9,6 +9,7 @@ mod entity;
 mod error;
 mod migration;
 mod repo;
+mod reseal;
 
 use std::fmt;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use config::{LogLimits, Sealing, StoreConfig};
 pub use error::StoreError;
 pub use migration::SchemaError;
 pub use rivetr_core;
+pub use reseal::ResealReport;
 
 use db::Db;
 use seal::{KeyFile, Sealer};
