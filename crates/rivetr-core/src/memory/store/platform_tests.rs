@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use super::MemoryStore;
-use crate::store::JobRepo;
+use crate::store::{
+    AuditRepo, CertificateRepo, CredentialRepo, JobRepo, NotificationChannelRepo, SecretRepo,
+    SettingsRepo,
+};
 use crate::testkit::store as suite;
 
 #[tokio::test]
@@ -66,4 +69,16 @@ async fn team_credentials_keep_their_contract() {
 #[tokio::test]
 async fn notification_channels_keep_their_contract() {
     suite::notification_channels(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn every_platform_trait_is_object_safe() {
+    let store = MemoryStore::new();
+    let _: &dyn JobRepo = &store;
+    let _: &dyn AuditRepo = &store;
+    let _: &dyn CredentialRepo = &store;
+    let _: &dyn SecretRepo = &store;
+    let _: &dyn NotificationChannelRepo = &store;
+    suite::settings(&store as &dyn SettingsRepo).await;
+    suite::certificates(&store as &dyn CertificateRepo).await;
 }

@@ -5,7 +5,9 @@ use super::platform_fixtures::{crew, member};
 use crate::access::Scope;
 use crate::error::ErrorKind;
 use crate::id::{ChannelId, TeamId};
-use crate::model::{ChannelKind, NewNotificationChannel, NotificationChannel, Role, SecretString};
+use crate::model::{
+    ChannelKind, NewNotificationChannel, NotificationChannel, Role, SecretString, TokenScope,
+};
 use crate::store::{NotificationChannelRepo, TeamRepo, UserRepo};
 
 fn channel(team: TeamId, name: &str, kind: ChannelKind, config: &str) -> NewNotificationChannel {
@@ -100,7 +102,12 @@ pub async fn notification_channels<S: NotificationChannelRepo + TeamRepo + UserR
     );
 
     // Reading: config only for those who may reveal secrets.
-    for (who, scope) in [("a viewer", &viewer), ("a developer", &dev)] {
+    let write_token = owner.clone().with_token_scope(TokenScope::Write);
+    for (who, scope) in [
+        ("a viewer", &viewer),
+        ("a developer", &dev),
+        ("an owner through a write token", &write_token),
+    ] {
         let listed = ok(store.list_channels(scope).await, "list_channels");
         assert!(
             ids(&listed, |c| c.id) == vec![slack.id, email.id]

@@ -98,7 +98,12 @@ pub async fn secrets<S: SecretRepo + TeamRepo + UserRepo + ?Sized>(store: &S) {
     );
 
     // Reading: values only for those who may reveal secrets.
-    for (who, scope) in [("a viewer", &viewer), ("a developer", &dev)] {
+    let write_token = owner.clone().with_token_scope(TokenScope::Write);
+    for (who, scope) in [
+        ("a viewer", &viewer),
+        ("a developer", &dev),
+        ("an owner through a write token", &write_token),
+    ] {
         let listed = ok(store.list_credentials(scope).await, "list_credentials");
         assert!(
             ids(&listed, |c| c.id) == vec![first.id, key.id]
