@@ -10,6 +10,12 @@
 //! can run against a store that already holds data (a durable backend
 //! reusing one database), and several times in a row.
 //!
+//! [`platform_conformance`] does the same for the platform's own
+//! repositories (job queue, audit log, settings, certificates, sign-in
+//! credentials, team credentials, notification channels). The job checks
+//! use kinds of their own and wait for short (50 ms) leases to run out by
+//! polling (for up to 10 s), never by a fixed sleep.
+//!
 //! # Running it against your store
 //!
 //! ```toml
@@ -101,10 +107,12 @@ pub async fn conformance<S: Store + ?Sized>(store: &S) {
     cascades(store).await;
 }
 
-/// Run every check of the platform repositories (the job queue, ...),
-/// which are not part of [`Store`] yet.
+/// Run every check of the platform repositories, which are not part of
+/// [`Store`] yet: [`jobs`], [`audit`], [`settings`], [`certificates`],
+/// [`sign_in`], [`secrets`] and [`notification_channels`].
 ///
-/// Accepts any store implementing them, including a trait object.
+/// Accepts any store implementing them (`TeamRepo` and `UserRepo` make the
+/// teams and users the team-scoped checks act in).
 pub async fn platform_conformance<S>(store: &S)
 where
     S: JobRepo
