@@ -26,3 +26,6 @@ mod sealer;
 pub use key::{KeyId, SealingKey};
 pub use key_file::{KeyFile, KeyFileError};
 pub use sealer::{SealError, Sealer};
+
+#[cfg(test)]
+mod tests;
