@@ -10,6 +10,7 @@ mod error;
 mod migration;
 mod repo;
 mod reseal;
+mod backup;
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub use config::{LogLimits, Sealing, StoreConfig};
 pub use error::StoreError;
 pub use migration::SchemaError;
 pub use rivetr_core;
+pub use backup::{BackupReport, RestoreReport};
 pub use reseal::ResealReport;
 
 use db::Db;
