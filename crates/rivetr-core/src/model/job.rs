@@ -140,3 +140,46 @@ impl NewJob {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_round_trips_through_json_and_kinds_are_checked_on_the_way_in() {
+        let job = Job {
+            id: JobId::new(),
+            kind: "backup.run".parse().unwrap(),
+            payload: serde_json::json!({ "app": "web" }),
+            status: JobStatus::Running,
+            attempts: 1,
+            max_attempts: 3,
+            run_after: Utc::now(),
+            lease: Some(JobLease {
+                worker: "host-1/worker-2".to_owned(),
+                token: 1,
+                expires_at: Utc::now(),
+            }),
+            last_error: None,
+            dedupe_key: Some("backup.run:web".to_owned()),
+            created_at: Utc::now(),
+            finished_at: None,
+        };
+        let text = serde_json::to_string(&job).unwrap();
+        assert!(text.contains("\"status\":\"running\""), "{text}");
+        assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), job);
+        let forged = text.replace("backup.run\"", "Backup Run\"");
+        assert!(serde_json::from_str::<Job>(&forged).is_err());
+    }
+
+    #[test]
+    fn finished_statuses() {
+        use JobStatus::*;
+        let finished: Vec<_> = [Queued, Running, Succeeded, Failed, Dead]
+            .into_iter()
+            .filter(|s| s.is_finished())
+            .map(JobStatus::as_str)
+            .collect();
+        assert_eq!(finished, ["succeeded", "failed", "dead"]);
+    }
+}

@@ -82,3 +82,48 @@ async fn every_platform_trait_is_object_safe() {
     suite::settings(&store as &dyn SettingsRepo).await;
     suite::certificates(&store as &dyn CertificateRepo).await;
 }
+
+#[test]
+fn debug_never_shows_secret_values() {
+    use chrono::Utc;
+
+    use crate::id::{ChannelId, CredentialId, TeamId};
+    use crate::model::{
+        ChannelKind, Credential, CredentialKind, NotificationChannel, SecretString,
+        StoredCertificate,
+    };
+
+    let secret = || Some(SecretString::new("hunter2"));
+    let credential = Credential {
+        id: CredentialId::new(),
+        team_id: TeamId::new(),
+        name: "registry".parse().unwrap(),
+        kind: CredentialKind::RegistryPassword,
+        value: secret(),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    };
+    let channel = NotificationChannel {
+        id: ChannelId::new(),
+        team_id: TeamId::new(),
+        name: "ops".parse().unwrap(),
+        kind: ChannelKind::Slack,
+        config: secret(),
+        enabled: true,
+        created_at: Utc::now(),
+    };
+    let cert = StoredCertificate {
+        key: "example.com".to_owned(),
+        directory_url: "https://acme.test/directory".to_owned(),
+        pem: SecretString::new("hunter2"),
+        not_after: Utc::now(),
+    };
+    for debug in [
+        format!("{credential:?}"),
+        format!("{channel:?}"),
+        format!("{cert:?}"),
+    ] {
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("***"), "{debug}");
+    }
+}
