@@ -15,7 +15,8 @@
 //!
 //! The platform's own tables ([`JobRepo`], [`AuditRepo`], [`SettingsRepo`],
 //! [`CertificateRepo`], [`CredentialRepo`], [`SecretRepo`],
-//! [`NotificationChannelRepo`]) are separate traits with their own suite,
+//! [`NotificationChannelRepo`]) are part of `Store` too; their checks can
+//! also run alone through
 //! `rivetr_core::testkit::store::platform_conformance`.
 
 mod app;
@@ -80,6 +81,13 @@ pub trait Store:
     + EnvVarRepo
     + DomainRepo
     + VolumeRepo
+    + JobRepo
+    + AuditRepo
+    + SettingsRepo
+    + CertificateRepo
+    + CredentialRepo
+    + SecretRepo
+    + NotificationChannelRepo
     + fmt::Debug
     + Send
     + Sync

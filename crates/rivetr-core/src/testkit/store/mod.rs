@@ -105,14 +105,16 @@ pub async fn conformance<S: Store + ?Sized>(store: &S) {
     roles(store).await;
     scoping(store).await;
     cascades(store).await;
+    platform_conformance(store).await;
 }
 
-/// Run every check of the platform repositories, which are not part of
-/// [`Store`] yet: [`jobs`], [`audit`], [`settings`], [`certificates`],
-/// [`sign_in`], [`secrets`] and [`notification_channels`].
+/// Run every check of the platform repositories: [`jobs`], [`audit`],
+/// [`settings`], [`certificates`], [`sign_in`], [`secrets`] and
+/// [`notification_channels`] ([`conformance`] runs these too).
 ///
-/// Accepts any store implementing them (`TeamRepo` and `UserRepo` make the
-/// teams and users the team-scoped checks act in).
+/// Accepts any store implementing them, not only a whole [`Store`]
+/// (`TeamRepo` and `UserRepo` make the teams and users the team-scoped
+/// checks act in).
 pub async fn platform_conformance<S>(store: &S)
 where
     S: JobRepo
