@@ -340,3 +340,83 @@ impl SqlStore {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_lines(texts: &[&str]) -> Vec<NewLogLine> {
+        texts
+            .iter()
+            .map(|text| NewLogLine {
+                at: Utc::now(),
+                step: DeploymentStatus::Building,
+                stream: LogStream::Stderr,
+                text: (*text).to_owned(),
+            })
+            .collect()
+    }
+
+    fn sizes(chunks: &[&[LogLine]]) -> Vec<usize> {
+        chunks.iter().map(|c| c.len()).collect()
+    }
+
+    #[test]
+    fn chunks_close_at_the_line_or_byte_limit_and_a_long_line_stands_alone() {
+        let d = DeploymentId::new();
+        let mut limits = LogLimits {
+            lines_per_chunk: 3,
+            bytes_per_chunk: 10,
+            ..LogLimits::default()
+        };
+        let texts = [
+            "a",
+            "b",
+            "c",
+            "d",
+            "0123456789abc",
+            "e",
+            "12345",
+            "67890",
+            "x",
+        ];
+        let (lines, _) = number_lines(d, new_lines(&texts), 1, 0, u64::MAX);
+        // 3 lines; "d" alone before the 13-byte line; the long line alone;
+        // "e" + "12345" (6 bytes) then "67890" would make 11; "67890" + "x".
+        assert_eq!(sizes(&chunked(&lines, &limits)), [3, 1, 1, 2, 2]);
+        limits.lines_per_chunk = 0;
+        assert_eq!(chunked(&lines, &limits).len(), lines.len());
+        assert!(chunked(&[], &limits).is_empty());
+    }
+
+    #[test]
+    fn lines_past_the_budget_become_one_notice() {
+        let d = DeploymentId::new();
+        let (lines, used) = number_lines(d, new_lines(&["abc", "def", "ghi"]), 7, 2, 8);
+        // 2 + 3 + 3 fills the budget of 8 exactly; "ghi" does not fit.
+        let seqs: Vec<u64> = lines.iter().map(|l| l.seq).collect();
+        assert_eq!(seqs, [7, 8, 9]);
+        assert_eq!(
+            (lines[0].text.as_str(), lines[1].text.as_str()),
+            ("abc", "def")
+        );
+        let notice = &lines[2];
+        assert_eq!(notice.stream, LogStream::System);
+        assert_eq!(notice.step, DeploymentStatus::Building);
+        assert!(notice.text.contains("exceeded 8 bytes"), "{}", notice.text);
+        assert!(used > 8, "a truncated log has spent its budget");
+        let (after, same) = number_lines(d, new_lines(&[""]), 10, used, 8);
+        assert!(after.is_empty() && same == used);
+    }
+
+    #[test]
+    fn stored_lines_round_trip_at_microsecond_precision() {
+        let d = DeploymentId::new();
+        let (lines, _) = number_lines(d, new_lines(&["hello"]), 1, 0, 100);
+        let json = codec::json_text(&vec![StoredLine::of(&lines[0])]).unwrap();
+        let back: Vec<StoredLine> = codec::parse_json(&json, "chunk").unwrap();
+        let line = back.into_iter().next().unwrap().into_line(d, 1).unwrap();
+        assert_eq!(line, lines[0]);
+        assert!(json.contains(r#""building","stderr","hello""#), "{json}");
+    }
+}
