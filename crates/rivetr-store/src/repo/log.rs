@@ -159,8 +159,11 @@ fn chunk_row(
         deployment_id: Set(deployment),
         first_seq: Set(codec::to_i64(first.seq)?),
         last_seq: Set(codec::to_i64(last.seq)?),
-        bytes: Set(i32::try_from(bytes)
-            .map_err(|_| Error::invalid_input(format!("a log line of {bytes} bytes")))?),
+        bytes: Set(i32::try_from(bytes).map_err(|_| {
+            Error::invalid_input(format!(
+                "a log chunk of {bytes} bytes is too large to store"
+            ))
+        })?),
         lines: Set(codec::json_text(&records)?),
         created_at: Set(now),
     })
