@@ -65,10 +65,10 @@ async fn authorized<C: ConnectionTrait>(
 impl SqlStore {
     /// `row` as `scope` may see it: the config is opened only with
     /// `RevealSecrets`.
-    fn channel_seen(&self, scope: &Scope, row: channels::Model) -> Result<NotificationChannel> {
+    fn channel_seen(&self, scope: &Scope, row: &channels::Model) -> Result<NotificationChannel> {
         let team_id = TeamId::from_uuid(row.team_id);
         let config = if scope.allows(team_id, Action::RevealSecrets) {
-            Some(self.open_config(&row)?)
+            Some(self.open_config(row)?)
         } else {
             None
         };
@@ -168,7 +168,7 @@ impl NotificationChannelRepo for SqlStore {
         txn.commit()
             .await
             .during("committing the notification channel")?;
-        let mut seen = self.channel_seen(&Scope::system(), stored)?;
+        let mut seen = self.channel_seen(&Scope::system(), &stored)?;
         if !scope.allows(team, Action::RevealSecrets) {
             seen.config = None;
         }
@@ -187,13 +187,13 @@ impl NotificationChannelRepo for SqlStore {
             .await
             .during("listing notification channels")?
             .into_iter()
-            .map(|row| self.channel_seen(scope, row))
+            .map(|row| self.channel_seen(scope, &row))
             .collect()
     }
 
     async fn get_channel(&self, scope: &Scope, id: ChannelId) -> Result<NotificationChannel> {
         let row = authorized(&self.db().read, scope, id, Action::Read).await?;
-        self.channel_seen(scope, row)
+        self.channel_seen(scope, &row)
     }
 
     async fn set_channel_enabled(
@@ -218,7 +218,7 @@ impl NotificationChannelRepo for SqlStore {
         txn.commit()
             .await
             .during("committing the notification channel")?;
-        self.channel_seen(scope, stored)
+        self.channel_seen(scope, &stored)
     }
 
     async fn delete_channel(&self, scope: &Scope, id: ChannelId) -> Result<()> {

@@ -38,10 +38,10 @@ fn what(id: CredentialId) -> String {
 impl SqlStore {
     /// `row` as `scope` may see it: the value is opened only with
     /// `RevealSecrets`.
-    fn credential_seen(&self, scope: &Scope, row: credentials::Model) -> Result<Credential> {
+    fn credential_seen(&self, scope: &Scope, row: &credentials::Model) -> Result<Credential> {
         let team_id = TeamId::from_uuid(row.team_id);
         let value = if scope.allows(team_id, Action::RevealSecrets) {
-            Some(self.open_credential(&row)?)
+            Some(self.open_credential(row)?)
         } else {
             None
         };
@@ -148,7 +148,7 @@ impl SecretRepo for SqlStore {
                 other => break other?,
             }
         };
-        let mut seen = self.credential_seen(&Scope::system(), stored)?;
+        let mut seen = self.credential_seen(&Scope::system(), &stored)?;
         if !scope.allows(new.team_id, Action::RevealSecrets) {
             seen.value = None;
         }
@@ -167,7 +167,7 @@ impl SecretRepo for SqlStore {
             .await
             .during("listing credentials")?
             .into_iter()
-            .map(|row| self.credential_seen(scope, row))
+            .map(|row| self.credential_seen(scope, &row))
             .collect()
     }
 
@@ -183,7 +183,7 @@ impl SecretRepo for SqlStore {
             Action::Read,
             || what(id),
         )?;
-        self.credential_seen(scope, row)
+        self.credential_seen(scope, &row)
     }
 
     async fn delete_credential(&self, scope: &Scope, id: CredentialId) -> Result<()> {
