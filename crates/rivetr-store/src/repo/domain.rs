@@ -19,7 +19,7 @@ use crate::codec::{self, uuid_of};
 use crate::entity::domains;
 use crate::error::DbContext;
 
-fn domain_of(row: domains::Model) -> Result<Domain> {
+fn domain_of(row: &domains::Model) -> Result<Domain> {
     Ok(Domain {
         id: DomainId::from_uuid(row.id),
         team_id: TeamId::from_uuid(row.team_id),
@@ -100,7 +100,7 @@ impl DomainRepo for SqlStore {
             .all(db)
             .await
             .during("listing domains")?
-            .into_iter()
+            .iter()
             .map(domain_of)
             .collect()
     }

@@ -16,7 +16,7 @@ use crate::codec::{self, uuid_of};
 use crate::entity::volumes;
 use crate::error::DbContext;
 
-fn volume_of(row: volumes::Model) -> Result<Volume> {
+fn volume_of(row: &volumes::Model) -> Result<Volume> {
     Ok(Volume {
         id: VolumeId::from_uuid(row.id),
         team_id: TeamId::from_uuid(row.team_id),
@@ -73,7 +73,7 @@ impl VolumeRepo for SqlStore {
             .all(db)
             .await
             .during("listing volumes")?
-            .into_iter()
+            .iter()
             .map(volume_of)
             .collect()
     }
