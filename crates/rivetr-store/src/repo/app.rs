@@ -81,7 +81,7 @@ impl AppRepo for SqlStore {
             .one(&self.db().read)
             .await
             .during("reading an app")?;
-        app_of(authorize(scope, row, app_team, Action::Read, || {
+        app_of(&authorize(scope, row, app_team, Action::Read, || {
             format!("app {id}")
         })?)
     }
@@ -109,7 +109,7 @@ impl AppRepo for SqlStore {
             .all(db)
             .await
             .during(DOING)?
-            .into_iter()
+            .iter()
             .map(app_of)
             .collect()
     }
@@ -135,7 +135,7 @@ impl AppRepo for SqlStore {
             .await
             .during(DOING)?;
         txn.commit().await.during(DOING)?;
-        app_of(apps::Model {
+        app_of(&apps::Model {
             spec: spec_text,
             updated_at,
             ..row
@@ -170,7 +170,7 @@ pub(super) fn app_team(row: &apps::Model) -> TeamId {
 }
 
 /// An app row as the model.
-pub(super) fn app_of(row: apps::Model) -> Result<App> {
+pub(super) fn app_of(row: &apps::Model) -> Result<App> {
     Ok(App {
         id: AppId::from_uuid(row.id),
         team_id: TeamId::from_uuid(row.team_id),

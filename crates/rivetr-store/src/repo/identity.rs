@@ -77,7 +77,7 @@ impl TeamRepo for SqlStore {
             .await
             .during("reading a team")?;
         let row = authorize(scope, row, team_id, Action::Read, || format!("team {id}"))?;
-        team_of(row)
+        team_of(&row)
     }
 
     async fn list_teams(&self, scope: &Scope) -> Result<Vec<Team>> {
@@ -91,7 +91,7 @@ impl TeamRepo for SqlStore {
             .all(&self.db().read)
             .await
             .during("listing teams")?
-            .into_iter()
+            .iter()
             .map(team_of)
             .collect()
     }
@@ -111,7 +111,7 @@ impl TeamRepo for SqlStore {
             .during("listing a user's teams")?;
         rows.into_iter()
             .filter_map(|(membership, team)| Some((team?, membership)))
-            .map(|(team, membership)| Ok((team_of(team)?, role_of_row(&membership.role)?)))
+            .map(|(team, membership)| Ok((team_of(&team)?, role_of_row(&membership.role)?)))
             .collect()
     }
 
@@ -225,7 +225,7 @@ impl TeamRepo for SqlStore {
             .all(db)
             .await
             .during("listing members")?
-            .into_iter()
+            .iter()
             .map(membership_of)
             .collect()
     }
@@ -313,7 +313,7 @@ impl UserRepo for SqlStore {
             );
         }
         match query.one(&self.db().read).await.during("reading a user")? {
-            Some(row) => user_of(row),
+            Some(row) => user_of(&row),
             None => Err(Error::not_found(format!("user {id}"))),
         }
     }
@@ -355,6 +355,7 @@ pub(super) async fn membership(
         .one(db)
         .await
         .during("reading a membership")?
+        .as_ref()
         .map(membership_of)
         .transpose()
 }
@@ -402,6 +403,7 @@ async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<Optio
         .one(db)
         .await
         .during("looking a user up by e-mail")?
+        .as_ref()
         .map(user_of)
         .transpose()
 }
@@ -414,7 +416,7 @@ fn membership_team() -> sea_orm::RelationDef {
         .into()
 }
 
-fn team_of(row: teams::Model) -> Result<Team> {
+fn team_of(row: &teams::Model) -> Result<Team> {
     Ok(Team {
         id: TeamId::from_uuid(row.id),
         name: parse_text(&row.name, "team name")?,
@@ -422,7 +424,7 @@ fn team_of(row: teams::Model) -> Result<Team> {
     })
 }
 
-fn user_of(row: users::Model) -> Result<User> {
+fn user_of(row: &users::Model) -> Result<User> {
     Ok(User {
         id: UserId::from_uuid(row.id),
         email: parse_text(&row.email, "user e-mail")?,
@@ -436,7 +438,7 @@ fn role_of_row(text: &str) -> Result<Role> {
     parse_enum(text, "member role")
 }
 
-fn membership_of(row: memberships::Model) -> Result<Membership> {
+fn membership_of(row: &memberships::Model) -> Result<Membership> {
     Ok(Membership {
         team_id: TeamId::from_uuid(row.team_id),
         user_id: UserId::from_uuid(row.user_id),

@@ -76,7 +76,7 @@ impl ProjectRepo for SqlStore {
             .one(&self.db().read)
             .await
             .during("reading a project")?;
-        project_of(authorize(scope, row, project_team, Action::Read, || {
+        project_of(&authorize(scope, row, project_team, Action::Read, || {
             format!("project {id}")
         })?)
     }
@@ -92,7 +92,7 @@ impl ProjectRepo for SqlStore {
             .all(&self.db().read)
             .await
             .during("listing projects")?
-            .into_iter()
+            .iter()
             .map(project_of)
             .collect()
     }
@@ -160,7 +160,7 @@ impl ProjectRepo for SqlStore {
             .one(&self.db().read)
             .await
             .during("reading an environment")?;
-        environment_of(authorize(
+        environment_of(&authorize(
             scope,
             row,
             environment_team,
@@ -190,7 +190,7 @@ impl ProjectRepo for SqlStore {
             .all(db)
             .await
             .during(DOING)?
-            .into_iter()
+            .iter()
             .map(environment_of)
             .collect()
     }
@@ -246,7 +246,7 @@ async fn insert_environment(db: &impl ConnectionTrait, env: &Environment) -> Res
     Ok(())
 }
 
-fn project_of(row: projects::Model) -> Result<Project> {
+fn project_of(row: &projects::Model) -> Result<Project> {
     Ok(Project {
         id: ProjectId::from_uuid(row.id),
         team_id: TeamId::from_uuid(row.team_id),
@@ -256,7 +256,7 @@ fn project_of(row: projects::Model) -> Result<Project> {
 }
 
 /// An environment row as the model.
-pub(super) fn environment_of(row: environments::Model) -> Result<Environment> {
+pub(super) fn environment_of(row: &environments::Model) -> Result<Environment> {
     Ok(Environment {
         id: EnvironmentId::from_uuid(row.id),
         project_id: ProjectId::from_uuid(row.project_id),
