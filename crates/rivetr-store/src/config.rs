@@ -70,7 +70,7 @@ pub struct LogLimits {
     /// Most bytes of text in one stored chunk. Default 64 KiB.
     pub bytes_per_chunk: u32,
     /// Most bytes of text kept per deployment; later lines are dropped and
-    /// one line says how many. Default 16 MiB.
+    /// one line says so. Default 16 MiB.
     pub bytes_per_deployment: u64,
     /// Logs of finished deployments older than this are deleted by
     /// [`SqlStore::prune_logs`](crate::SqlStore::prune_logs). Default

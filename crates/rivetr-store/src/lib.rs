@@ -24,6 +24,7 @@ pub use error::StoreError;
 pub use migration::SchemaError;
 pub use rivetr_core;
 pub use backup::{BackupReport, RestoreReport};
+pub use repo::PruneReport;
 pub use reseal::ResealReport;
 
 use db::Db;

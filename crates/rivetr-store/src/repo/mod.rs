@@ -29,6 +29,8 @@ mod sign_in;
 mod token;
 mod volume;
 
+pub use log::PruneReport;
+
 use rivetr_core::access::Scope;
 use rivetr_core::error::{Error, Result};
 use rivetr_core::id::TeamId;
