@@ -290,3 +290,63 @@ on_both_backends!(
         }
     }
 );
+
+on_both_backends!(a_token_never_allows_more_than_its_creator_may_do, |db| {
+    let store = db.store.clone();
+    let system = Scope::system();
+    let (team, owner) = team(&store).await.unwrap();
+    let admin = user(&store, "admin").await.unwrap();
+    let dev = user(&store, "dev").await.unwrap();
+    store
+        .set_member(&system, team, admin.id, Role::Admin)
+        .await
+        .unwrap();
+    store
+        .set_member(&system, team, dev.id, Role::Developer)
+        .await
+        .unwrap();
+    let with_scope = |user: UserId, scope: TokenScope| {
+        let mut new = token(user, team).unwrap();
+        new.scope = scope;
+        new
+    };
+    let admin_scope = Scope::member(admin.id, team, Role::Admin);
+    let admin_via_write = admin_scope.clone().with_token_scope(TokenScope::Write);
+    let denied = |result: Result<_>, what: &str| {
+        let e = result.expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{what}: {e}");
+    };
+
+    // An admin acting through a write token cannot mint an admin token...
+    denied(
+        store
+            .create_token(&admin_via_write, with_scope(admin.id, TokenScope::Admin))
+            .await,
+        "an admin token minted through a write token",
+    );
+    // ...but can mint one that does no more than the write token does.
+    store
+        .create_token(&admin_via_write, with_scope(admin.id, TokenScope::Deploy))
+        .await
+        .unwrap();
+    // A developer's admin token is bounded by the developer role.
+    let dev_scope = Scope::member(dev.id, team, Role::Developer);
+    store
+        .create_token(&dev_scope, with_scope(dev.id, TokenScope::Admin))
+        .await
+        .unwrap();
+    // An admin cannot hand an owner a token with the owner's full rights,
+    // only one within the admin's own.
+    denied(
+        store
+            .create_token(&admin_scope, with_scope(owner.id, TokenScope::Admin))
+            .await,
+        "an owner's admin token minted by an admin",
+    );
+    store
+        .create_token(&admin_scope, with_scope(owner.id, TokenScope::Write))
+        .await
+        .unwrap();
+    let tokens = store.list_tokens(&system).await.unwrap();
+    assert_eq!(tokens.len(), 3, "refused tokens were stored: {tokens:?}");
+});
