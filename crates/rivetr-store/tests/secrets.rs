@@ -548,3 +548,41 @@ on_both_backends!(rotation_then_reseal_then_retire_keeps_every_secret, |db| {
         "both keys have a check value: {checked:?}"
     );
 });
+
+on_both_backends!(concurrent_sets_of_one_secret_leave_one_row, |db| {
+    let f = fixture(&db.store).await;
+    let writers = (0..16).map(|i| {
+        let store = db.store.clone();
+        async move {
+            store
+                .set_env_var(
+                    &Scope::system(),
+                    NewEnvVar {
+                        app_id: f.app,
+                        key: "TOKEN".parse().unwrap(),
+                        value: SecretString::new(format!("value-{i}")),
+                        secret: true,
+                    },
+                )
+                .await
+        }
+    });
+    let set: Vec<_> = futures::future::join_all(writers.map(tokio::spawn))
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap().unwrap())
+        .collect();
+
+    assert!(
+        set.iter().all(|var| var.id == set[0].id),
+        "every writer replaced the one row: {:?}",
+        set.iter().map(|var| var.id).collect::<Vec<_>>()
+    );
+    let stored = values(&db.store, f.app).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let value = stored[0].1.clone().unwrap();
+    assert!(
+        (0..16).any(|i| value == format!("value-{i}")),
+        "the stored value is one that was written: {value}"
+    );
+});
