@@ -161,3 +161,39 @@ on_both_backends!(concurrent_workers_complete_every_job_exactly_once, |db| {
         "each job was claimed once"
     );
 });
+
+on_both_backends!(
+    concurrent_enqueues_with_one_dedupe_key_queue_one_job,
+    |db| {
+        const ENQUEUERS: usize = 8;
+        let kind = kind("test.dedupe");
+        let key = format!("test.dedupe:{}", uuid::Uuid::new_v4().simple());
+        let enqueuers = (0..ENQUEUERS).map(|n| {
+            let store = db.store.clone();
+            let new = NewJob {
+                dedupe_key: Some(key.clone()),
+                ..NewJob::now(kind.clone(), json!({ "n": n }))
+            };
+            tokio::spawn(async move { store.enqueue_job(&Scope::system(), new).await })
+        });
+        let mut ids = BTreeSet::new();
+        for enqueuer in enqueuers.collect::<Vec<_>>() {
+            let job = enqueuer
+                .await
+                .expect("enqueue task")
+                .expect("enqueue with a dedupe key");
+            ids.insert(job.id);
+        }
+        assert_eq!(ids.len(), 1, "one open job per dedupe key: {ids:?}");
+        let queued = db
+            .store
+            .list_jobs(&Scope::system(), Some(JobStatus::Queued), 1000)
+            .await
+            .expect("list_jobs");
+        let keyed = queued
+            .iter()
+            .filter(|j| j.dedupe_key.as_deref() == Some(key.as_str()))
+            .count();
+        assert_eq!(keyed, 1, "exactly one job was queued");
+    }
+);
