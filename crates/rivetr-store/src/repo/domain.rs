@@ -12,7 +12,7 @@ use rivetr_core::model::{Action, BasicAuth, Domain, NewDomain};
 use rivetr_core::store::DomainRepo;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use super::env_var::app_team;
+use super::env_var::authorize_app;
 use super::{authorize, team_filter};
 use crate::SqlStore;
 use crate::codec::{self, uuid_of};
@@ -44,7 +44,7 @@ fn domain_of(row: &domains::Model) -> Result<Domain> {
 impl DomainRepo for SqlStore {
     async fn add_domain(&self, scope: &Scope, new: NewDomain) -> Result<Domain> {
         let db = &self.db().write;
-        let team_id = app_team(db, scope, new.app_id, Action::ManageApps).await?;
+        let team_id = authorize_app(db, scope, new.app_id, Action::ManageApps).await?;
         let domain = Domain {
             id: DomainId::new(),
             team_id,
@@ -88,7 +88,7 @@ impl DomainRepo for SqlStore {
         let db = &self.db().read;
         let mut query = domains::Entity::find();
         if let Some(app) = app {
-            app_team(db, scope, app, Action::Read).await?;
+            authorize_app(db, scope, app, Action::Read).await?;
             query = query.filter(domains::Column::AppId.eq(uuid_of(app)));
         }
         if let Some(team) = team_filter(scope) {

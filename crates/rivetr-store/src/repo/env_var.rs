@@ -27,7 +27,7 @@ use crate::error::DbContext;
 /// that binds the sealed bytes to their row. It names the app and key, not
 /// the row id, so it stays the same across upserts and a reseal can
 /// recompute it from the row.
-pub(crate) fn sealed_place(app: uuid::Uuid, key: &str) -> String {
+fn sealed_place(app: uuid::Uuid, key: &str) -> String {
     format!("env_vars.sealed:{app}:{key}")
 }
 
@@ -35,7 +35,7 @@ pub(crate) fn sealed_place(app: uuid::Uuid, key: &str) -> String {
 /// another team's app are both `NotFound`.
 ///
 /// Shared by the env var, domain and volume repositories.
-pub(super) async fn app_team<C: ConnectionTrait>(
+pub(super) async fn authorize_app<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
     app: AppId,
@@ -117,7 +117,7 @@ impl EnvVarRepo for SqlStore {
             .begin()
             .await
             .during("starting a transaction")?;
-        let team = app_team(&txn, scope, new.app_id, Action::ManageApps).await?;
+        let team = authorize_app(&txn, scope, new.app_id, Action::ManageApps).await?;
         let row = env_vars::ActiveModel {
             id: Set(uuid_of(EnvVarId::new())),
             app_id: Set(app),
@@ -169,7 +169,7 @@ impl EnvVarRepo for SqlStore {
 
     async fn list_env_vars(&self, scope: &Scope, app: AppId) -> Result<Vec<EnvVar>> {
         let db = &self.db().read;
-        app_team(db, scope, app, Action::Read).await?;
+        authorize_app(db, scope, app, Action::Read).await?;
         let rows = env_vars::Entity::find()
             .filter(env_vars::Column::AppId.eq(uuid_of(app)))
             .all(db)
@@ -191,7 +191,7 @@ impl EnvVarRepo for SqlStore {
             .begin()
             .await
             .during("starting a transaction")?;
-        app_team(&txn, scope, app, Action::ManageApps).await?;
+        authorize_app(&txn, scope, app, Action::ManageApps).await?;
         let deleted = env_vars::Entity::delete_many()
             .filter(env_vars::Column::AppId.eq(uuid_of(app)))
             .filter(env_vars::Column::Key.eq(key.as_str()))

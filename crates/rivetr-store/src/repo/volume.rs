@@ -10,7 +10,7 @@ use rivetr_core::store::VolumeRepo;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::authorize;
-use super::env_var::app_team;
+use super::env_var::authorize_app;
 use crate::SqlStore;
 use crate::codec::{self, uuid_of};
 use crate::entity::volumes;
@@ -31,7 +31,7 @@ fn volume_of(row: &volumes::Model) -> Result<Volume> {
 impl VolumeRepo for SqlStore {
     async fn create_volume(&self, scope: &Scope, new: NewVolume) -> Result<Volume> {
         let db = &self.db().write;
-        let team_id = app_team(db, scope, new.app_id, Action::ManageApps).await?;
+        let team_id = authorize_app(db, scope, new.app_id, Action::ManageApps).await?;
         let volume = Volume {
             id: VolumeId::new(),
             team_id,
@@ -65,7 +65,7 @@ impl VolumeRepo for SqlStore {
 
     async fn list_volumes(&self, scope: &Scope, app: AppId) -> Result<Vec<Volume>> {
         let db = &self.db().read;
-        app_team(db, scope, app, Action::Read).await?;
+        authorize_app(db, scope, app, Action::Read).await?;
         volumes::Entity::find()
             .filter(volumes::Column::AppId.eq(uuid_of(app)))
             .order_by_asc(volumes::Column::CreatedAt)
