@@ -300,8 +300,10 @@ impl UserRepo for SqlStore {
 
     async fn get_user(&self, scope: &Scope, id: UserId) -> Result<User> {
         let mut query = users::Entity::find_by_id(uuid_of(id));
-        if let (Some(team), false) = (team_filter(scope), scope.user() == Some(id)) {
-            // A member sees themself and the users of the team they act in.
+        // A member sees themself and the users of the team they act in.
+        if scope.user() != Some(id)
+            && let Some(team) = team_filter(scope)
+        {
             query = query.filter(
                 users::Column::Id.in_subquery(
                     Query::select()

@@ -14,6 +14,7 @@ use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
+use super::authorize;
 use super::identity::{locked_team, membership, team_id};
 use super::project::named_conflict;
 use crate::SqlStore;
@@ -40,7 +41,7 @@ impl TokenRepo for SqlStore {
         let team = new.team_id;
         let txn = self.db().write.begin().await.during(DOING)?;
         let row = locked_team(&txn, team).await?;
-        authorize_team(scope, row, team)?;
+        authorize(scope, row, team_id, Action::Read, || format!("team {team}"))?;
         if scope.user() != Some(new.user_id) {
             scope.check(team, Action::ManageMembers)?;
         }
@@ -145,16 +146,6 @@ fn visible_to(scope: &Scope) -> Condition {
     } else {
         mine.add(api_tokens::Column::UserId.eq(uuid_of(user)))
     }
-}
-
-/// The team row must exist and be visible to the scope (with `Read`).
-fn authorize_team(
-    scope: &Scope,
-    row: Option<crate::entity::teams::Model>,
-    team: TeamId,
-) -> Result<()> {
-    super::authorize(scope, row, team_id, Action::Read, || format!("team {team}"))?;
-    Ok(())
 }
 
 fn token_of(row: api_tokens::Model) -> Result<ApiToken> {
