@@ -1,0 +1,1 @@
+//! Git provider webhooks (in progress).
