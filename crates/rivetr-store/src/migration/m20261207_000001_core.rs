@@ -38,6 +38,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // E-mail addresses are unique whatever their case (sign-in ignores it).
+        m.get_connection()
+            .execute_unprepared("CREATE UNIQUE INDEX users_email_lower ON users (lower(email))")
+            .await?;
         m.create_table(
             Table::create()
                 .table(Memberships::Table)

@@ -178,9 +178,9 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index(
+        m.create_index(unique_index(
             NotificationChannels::Table,
-            &[NotificationChannels::TeamId],
+            &[NotificationChannels::TeamId, NotificationChannels::Name],
         ))
         .await?;
         m.create_table(

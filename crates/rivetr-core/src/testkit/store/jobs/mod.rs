@@ -4,7 +4,7 @@
 use std::slice::from_ref;
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{SubsecRound, TimeDelta, Utc};
 use serde_json::json;
 use tokio::time::Instant;
 
@@ -56,7 +56,8 @@ fn new_job(kind: &JobKind, max_attempts: u32) -> NewJob {
     NewJob {
         kind: kind.clone(),
         payload: json!({ "n": 1, "tag": tag() }),
-        run_after: Utc::now(),
+        // Whole microseconds: the precision durable stores keep (PostgreSQL).
+        run_after: Utc::now().trunc_subsecs(6),
         max_attempts,
         dedupe_key: None,
     }
