@@ -72,7 +72,7 @@ pub(crate) fn micros(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chro
 }
 
 /// `id` as the UUID the rows store.
-pub(crate) fn uuid_of<T: AsUuid>(id: T) -> uuid::Uuid {
+pub(crate) fn uuid_of<T: AsUuid + Copy>(id: T) -> uuid::Uuid {
     *id.uuid()
 }
 

@@ -74,8 +74,6 @@ pub(crate) struct Db {
     pub(crate) read: DatabaseConnection,
     /// Which backend.
     pub(crate) backend: DatabaseBackend,
-    /// The SQLite file, for backups.
-    pub(crate) sqlite_path: Option<PathBuf>,
 }
 
 impl Db {
@@ -133,7 +131,6 @@ impl Db {
             write,
             read,
             backend: DatabaseBackend::Sqlite,
-            sqlite_path: path,
         })
     }
 
@@ -158,7 +155,6 @@ impl Db {
             write: db.clone(),
             read: db,
             backend: DatabaseBackend::Postgres,
-            sqlite_path: None,
         })
     }
 }

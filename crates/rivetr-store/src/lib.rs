@@ -2,6 +2,7 @@
 
 pub mod seal;
 
+mod backup;
 mod codec;
 mod config;
 mod db;
@@ -10,7 +11,6 @@ mod error;
 mod migration;
 mod repo;
 mod reseal;
-mod backup;
 
 use std::fmt;
 use std::sync::Arc;
@@ -19,13 +19,13 @@ use chrono::Utc;
 use rivetr_core::store::{Store, StoreCapabilities};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
+pub use backup::{BackupReport, RestoreReport};
 pub use config::{LogLimits, Sealing, StoreConfig};
 pub use error::StoreError;
 pub use migration::SchemaError;
-pub use rivetr_core;
-pub use backup::{BackupReport, RestoreReport};
 pub use repo::PruneReport;
 pub use reseal::ResealReport;
+pub use rivetr_core;
 
 use db::Db;
 use seal::{KeyFile, Sealer};

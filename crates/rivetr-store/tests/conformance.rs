@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! `rivetr_core::testkit`'s store suite on SQLite and PostgreSQL, one test
 //! per area so a failure names its area.
 

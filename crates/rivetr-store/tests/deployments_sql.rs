@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Deployments on SQL under concurrency: numbers handed out by the
 //! database, without gaps, repeats or "database is locked".
 

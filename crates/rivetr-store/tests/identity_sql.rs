@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Users, teams, tokens, projects and apps on SQL under concurrency: races
 //! the database must decide (last owner, e-mail case, a token for a member
 //! being removed, an app for a project being deleted), on both backends.

@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! The job queue on SQL beyond the conformance suite: a worker that crashes
 //! mid-job loses its lease to a worker of a restarted store, and many
 //! claimers on cloned handles never share a job.

@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Deployment logs on SQL: a chatty build stored in bounded chunks and read
 //! back in pages, the per-deployment byte budget with its one truncation
 //! notice, and pruning old logs.

@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Migrations: from an empty database, re-run on an up-to-date one, data
 //! surviving, and a database from a newer Rivetr refused.
 

@@ -16,7 +16,6 @@ pub(crate) mod deployments;
 pub(crate) mod domains;
 pub(crate) mod env_vars;
 pub(crate) mod environments;
-pub(crate) mod invitations;
 pub(crate) mod jobs;
 pub(crate) mod log_chunks;
 pub(crate) mod memberships;

@@ -36,12 +36,6 @@ use rivetr_core::error::{Error, Result};
 use rivetr_core::id::TeamId;
 use rivetr_core::model::Action;
 
-/// Placeholder answer of a repository method not yet ported to SQL.
-/// (Development scaffold: none may remain when the store is released.)
-pub(crate) fn pending() -> Error {
-    Error::unsupported("not yet implemented on SQL")
-}
-
 /// `row` if `scope` sees its team and may do `action`: a missing row and
 /// another team's row are both `NotFound` (named by `what`), so existence
 /// does not leak; a visible row the role may not touch is

@@ -59,9 +59,12 @@ impl Sealer {
         for key in old {
             keys.insert(key.id().clone(), less_safe(&key));
         }
-        keys.insert(current.id().clone(), less_safe(&current));
+        let id = current.id().clone();
+        keys.insert(id.clone(), less_safe(&current));
+        // Only the AEAD key schedules are kept, not the raw key bytes.
+        drop(current);
         Self {
-            current: current.id().clone(),
+            current: id,
             keys,
             random: SystemRandom::new(),
         }

@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    unreachable_pub,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Throwaway stores on both backends for the integration tests.
 //!
 //! SQLite: a file in a temp dir. PostgreSQL: a fresh database in the
