@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Backup and restore of the control database: an online copy taken while a
 //! writer keeps going, restored and opened; backups from a newer Rivetr,
 //! damaged backups and existing destinations refused; PostgreSQL pointed

@@ -1,3 +1,8 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests unwrap to fail loudly"
+)]
 //! Many writers and readers at once on one store: no call fails (on SQLite
 //! in particular, no "database is locked" reaches a caller), and every
 //! write is there afterwards.
@@ -146,7 +151,7 @@ async fn write(store: &SqlStore, setup: &Setup, w: usize, r: usize) -> rivetr_co
                         app_id: app,
                         key: key.parse().unwrap(),
                         value: SecretString::new(value.clone()),
-                        secret: w % 2 == 0,
+                        secret: w.is_multiple_of(2),
                     },
                 )
                 .await?;
@@ -357,5 +362,5 @@ async fn many_writers_and_readers(store: SqlStore) {
 }
 
 on_both_backends!(two_hundred_writers_and_eight_readers_at_once, |db| {
-    many_writers_and_readers(db.store.clone()).await
+    many_writers_and_readers(db.store.clone()).await;
 });
