@@ -1,0 +1,142 @@
+//! GitHub: `X-Hub-Signature-256: sha256=<hex>` (HMAC-SHA256 of the body),
+//! events `push`, `ping` and `pull_request` in `X-GitHub-Event`.
+
+use serde::Deserialize;
+
+use super::payload::{self, Commit, Headers, PushFields};
+use super::{PullRequestAction, PullRequestEvent, RepoRef, WebhookError, WebhookEvent, signature};
+
+const SIGNATURE: &str = "X-Hub-Signature-256";
+const EVENT: &str = "X-GitHub-Event";
+/// GitHub lists at most this many commits in a push.
+const MAX_LISTED_COMMITS: usize = 2048;
+
+/// Verifies a GitHub delivery and parses it.
+pub(super) fn verify_and_parse(
+    headers: Headers<'_, '_>,
+    body: &[u8],
+    secret: &[u8],
+) -> Result<WebhookEvent, WebhookError> {
+    let sig = payload::header(headers, &[SIGNATURE])
+        .ok_or(WebhookError::MissingSignature { header: SIGNATURE })?;
+    let hex = sig
+        .strip_prefix("sha256=")
+        .ok_or(WebhookError::BadSignature { header: SIGNATURE })?;
+    signature::verify_hmac_sha256_hex(SIGNATURE, hex, body, secret)?;
+    let event = payload::event_name(headers, &[EVENT])?;
+    parse(event, body)
+}
+
+fn parse(event: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+    match event {
+        "ping" => Ok(WebhookEvent::Ping),
+        "push" => push(event, payload::json(event, body)?),
+        "pull_request" => pull_request(event, payload::json(event, body)?),
+        _ => Ok(payload::ignored(
+            event,
+            "Rivetr acts on push, ping and pull_request events",
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Repository {
+    full_name: String,
+    clone_url: Option<String>,
+    ssh_url: Option<String>,
+}
+
+impl Repository {
+    fn to_ref(&self) -> RepoRef {
+        payload::repo_ref(
+            &self.full_name,
+            [self.clone_url.as_deref(), self.ssh_url.as_deref()],
+        )
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Push {
+    #[serde(rename = "ref")]
+    full_ref: String,
+    before: String,
+    after: String,
+    #[serde(default)]
+    forced: bool,
+    repository: Repository,
+    #[serde(default)]
+    commits: Vec<Commit>,
+    head_commit: Option<Commit>,
+    pusher: Option<Pusher>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pusher {
+    #[serde(default)]
+    name: String,
+}
+
+fn push(event: &str, p: Push) -> Result<WebhookEvent, WebhookError> {
+    payload::push_event(PushFields {
+        event,
+        full_ref: &p.full_ref,
+        before: &p.before,
+        after: &p.after,
+        repository: p.repository.to_ref(),
+        commits: &p.commits,
+        head_commit: p.head_commit.as_ref(),
+        all_commits_listed: p.commits.len() < MAX_LISTED_COMMITS,
+        forced: p.forced,
+        pusher: p.pusher.map(|p| p.name).unwrap_or_default(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRequestPayload {
+    action: String,
+    number: u64,
+    pull_request: PullRequest,
+    repository: Repository,
+}
+
+#[derive(Debug, Deserialize)]
+struct PullRequest {
+    #[serde(default)]
+    merged: bool,
+    head: Branch,
+    base: Branch,
+}
+
+#[derive(Debug, Deserialize)]
+struct Branch {
+    #[serde(rename = "ref")]
+    name: String,
+    sha: String,
+    repo: Option<Repository>,
+}
+
+fn pull_request(event: &str, p: PullRequestPayload) -> Result<WebhookEvent, WebhookError> {
+    let action = match p.action.as_str() {
+        "opened" => PullRequestAction::Opened,
+        "synchronize" => PullRequestAction::Synchronize,
+        "reopened" => PullRequestAction::Reopened,
+        "closed" if p.pull_request.merged => PullRequestAction::Merged,
+        "closed" => PullRequestAction::Closed,
+        other => {
+            return Ok(payload::ignored(
+                &format!("{event}:{other}"),
+                "the pull request's code did not change",
+            ));
+        }
+    };
+    let pr = p.pull_request;
+    Ok(WebhookEvent::PullRequest(PullRequestEvent {
+        number: p.number,
+        action,
+        head_branch: payload::ref_name(event, &pr.head.name)?,
+        head_sha: payload::commit_id(event, "head sha", &pr.head.sha)?,
+        base_branch: payload::ref_name(event, &pr.base.name)?,
+        repository: p.repository.to_ref(),
+        head_repository: pr.head.repo.as_ref().map(Repository::to_ref),
+    }))
+}
