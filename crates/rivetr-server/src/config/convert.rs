@@ -1,0 +1,188 @@
+//! From the file's sections to the settings each crate takes, so the
+//! server's assembly uses them directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use rivetr_core::engine::EngineConfig;
+use rivetr_proxy::acme::{AcmeConfig, Backoff};
+use rivetr_proxy::server::{ProxyConfig, TrustedProxy};
+use rivetr_runtime::docker::ConnectOptions;
+use rivetr_store::{LogLimits, Sealing, StoreConfig};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+use super::{Config, ConfigError};
+
+impl Config {
+    /// The database URL: `store.url`, else SQLite at `<data_dir>/rivetr.db`.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        match &self.store.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.server.data_dir.join("rivetr.db").display()
+            ),
+        }
+    }
+
+    /// The sealing key file: `store.sealing_key_file`, else
+    /// `<data_dir>/sealing.keys`.
+    #[must_use]
+    pub fn sealing_key_file(&self) -> PathBuf {
+        self.store
+            .sealing_key_file
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.join("sealing.keys"))
+    }
+
+    /// The build directory: `engine.work_dir`, else `<data_dir>/work`.
+    #[must_use]
+    pub fn work_dir(&self) -> PathBuf {
+        self.engine
+            .work_dir
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.join("work"))
+    }
+
+    /// The setup token file: `auth.setup_token_file`, else
+    /// `<data_dir>/setup-token`.
+    #[must_use]
+    pub fn setup_token_file(&self) -> PathBuf {
+        self.auth
+            .setup_token_file
+            .clone()
+            .unwrap_or_else(|| self.server.data_dir.join("setup-token"))
+    }
+
+    /// The proxies whose `X-Forwarded-*` headers are trusted (by the proxy
+    /// and by the API).
+    #[must_use]
+    pub fn trusted_proxies(&self) -> Vec<TrustedProxy> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(super::TrustedNet::net)
+            .collect()
+    }
+
+    /// The store's settings, sealing with the key file.
+    #[must_use]
+    pub fn store_config(&self) -> StoreConfig {
+        let section = &self.store;
+        let mut config = StoreConfig::new(
+            self.database_url(),
+            Sealing::KeyFile(self.sealing_key_file()),
+        );
+        config.max_connections = section.max_connections;
+        config.busy_timeout = section.busy_timeout.get();
+        let mut logs = LogLimits::default();
+        logs.lines_per_chunk = section.logs.lines_per_chunk;
+        logs.bytes_per_chunk =
+            u32::try_from(section.logs.bytes_per_chunk.get()).unwrap_or(u32::MAX);
+        logs.bytes_per_deployment = section.logs.bytes_per_deployment.get();
+        logs.retention = section.logs.retention.get();
+        logs.keep_per_app = section.logs.keep_per_app;
+        config.logs = logs;
+        config
+    }
+
+    /// The proxy server's settings; it listens on `proxy.http_listen` (the
+    /// HTTPS listener is [`https_listen`](Self::https_listen)).
+    #[must_use]
+    pub fn proxy_config(&self) -> ProxyConfig {
+        let p = &self.proxy;
+        ProxyConfig {
+            listen: p.http_listen,
+            header_read_timeout: p.header_read_timeout.get(),
+            max_headers: p.max_headers,
+            max_header_bytes: usize::try_from(p.max_header_bytes.get()).unwrap_or(usize::MAX),
+            max_body_bytes: p.max_body_bytes.get(),
+            idle_timeout: p.idle_timeout.get(),
+            upstream_timeout: p.upstream_timeout.get(),
+            trusted_proxies: self.trusted_proxies(),
+        }
+    }
+
+    /// Where the proxy serves HTTPS.
+    #[must_use]
+    pub fn https_listen(&self) -> SocketAddr {
+        self.proxy.https_listen
+    }
+
+    /// The ACME manager's settings, `None` when `proxy.acme.enabled` is
+    /// off. Reads `extra_roots_file` when set.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Referenced`] when the roots file cannot be read or
+    /// holds no certificate.
+    pub fn acme_config(&self) -> Result<Option<AcmeConfig>, ConfigError> {
+        let a = &self.proxy.acme;
+        if !a.enabled {
+            return Ok(None);
+        }
+        let extra_roots = match &a.extra_roots_file {
+            None => Vec::new(),
+            Some(path) => read_roots(path)?,
+        };
+        Ok(Some(AcmeConfig {
+            directory_url: a.directory.url().to_owned(),
+            contact_emails: a.email.iter().map(|e| e.as_str().to_owned()).collect(),
+            challenge: a.challenge.into(),
+            renew_before: a.renew_before.get(),
+            backoff: Backoff {
+                initial: a.backoff_initial.get(),
+                max: a.backoff_max.get(),
+                max_failures_per_hour: a.max_failures_per_hour,
+            },
+            order_timeout: a.order_timeout.get(),
+            extra_roots,
+        }))
+    }
+
+    /// How to reach the container engine.
+    #[must_use]
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            socket: self.runtime.socket.clone(),
+            timeout: self.runtime.timeout.get(),
+        }
+    }
+
+    /// The deploy engine's settings.
+    #[must_use]
+    pub fn engine_config(&self) -> EngineConfig {
+        let e = &self.engine;
+        EngineConfig {
+            network: e.network.clone(),
+            work_dir: self.work_dir(),
+            image_repository: e.image_repository.clone(),
+            watch_interval: e.watch_interval.get(),
+            watch_failures: e.watch_failures,
+            event_capacity: e.event_capacity,
+            log_flush_timeout: e.log_flush_timeout.get(),
+            allowed_bind_roots: e.allowed_bind_roots.clone(),
+            allow_engine_socket: e.allow_engine_socket,
+            publish_port_range: e.publish_port_range.map(|r| (r.start, r.end)),
+            allow_public_ports: e.allow_public_ports,
+        }
+    }
+}
+
+fn read_roots(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    let bad = |message: String| ConfigError::Referenced {
+        key: "proxy.acme.extra_roots_file",
+        path: path.to_path_buf(),
+        message,
+    };
+    let roots = CertificateDer::pem_file_iter(path)
+        .map_err(|e| bad(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("bad PEM: {e}")))?;
+    if roots.is_empty() {
+        return Err(bad("no CERTIFICATE block in the file".to_owned()));
+    }
+    Ok(roots)
+}
