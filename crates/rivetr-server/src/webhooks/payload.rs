@@ -67,10 +67,10 @@ pub(super) fn repo_ref<'a>(
 ) -> RepoRef {
     let mut clone_urls: Vec<GitUrl> = Vec::new();
     for url in urls.into_iter().flatten() {
-        if let Ok(url) = url.parse::<GitUrl>() {
-            if !clone_urls.contains(&url) {
-                clone_urls.push(url);
-            }
+        if let Ok(url) = url.parse::<GitUrl>()
+            && !clone_urls.contains(&url)
+        {
+            clone_urls.push(url);
         }
     }
     RepoRef {

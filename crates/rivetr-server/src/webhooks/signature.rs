@@ -40,7 +40,7 @@ pub(super) fn verify_token(
 /// digit.
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let digits = s.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits
