@@ -729,6 +729,42 @@ fn bitbucket_pull_requests() {
     );
 }
 
+// ---------------------------------------------------------------- the event itself
+
+#[test]
+fn a_form_encoded_body_is_explained() {
+    let body = "payload=%7B%22zen%22%3A%22hi%22%7D";
+    let err = deliver(
+        Provider::Github,
+        &signed(Provider::Github, "push", body, SECRET),
+        body,
+        SECRET,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("application/json"), "{err}");
+    assert!(!err.is_unauthenticated());
+}
+
+#[test]
+fn events_serialize_for_the_delivery_log_and_read_back() {
+    let event = ok(Provider::Github, "push", &fixture!("github_push.json"));
+    let json = serde_json::to_value(&event).unwrap();
+    assert_eq!(json["kind"], "push");
+    assert_eq!(json["pushes"][0]["target"]["type"], "branch");
+    assert_eq!(json["pushes"][0]["target"]["name"], "main");
+    assert_eq!(serde_json::from_value::<WebhookEvent>(json).unwrap(), event);
+
+    let pr = ok(
+        Provider::Gitea,
+        "pull_request",
+        &fixture!("gitea_pull_request.json"),
+    );
+    let json = serde_json::to_value(&pr).unwrap();
+    assert_eq!(json["kind"], "pull_request");
+    assert_eq!(json["action"], "synchronize");
+    assert_eq!(serde_json::from_value::<WebhookEvent>(json).unwrap(), pr);
+}
+
 // ---------------------------------------------------------------- watch paths
 
 #[test]

@@ -29,6 +29,12 @@ pub(super) fn event_name<'h>(
 
 /// `body` decoded as `T`.
 pub(super) fn json<T: DeserializeOwned>(event: &str, body: &[u8]) -> Result<T, WebhookError> {
+    if body.starts_with(b"payload=") {
+        return Err(WebhookError::bad_payload(
+            event,
+            "the body is form-encoded; set the webhook's content type to application/json",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| WebhookError::bad_payload(event, e.to_string()))
 }
 
