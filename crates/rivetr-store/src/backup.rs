@@ -146,7 +146,9 @@ impl SqlStore {
     /// not a Rivetr database, or still has a write-ahead log beside it, and
     /// for a `target` still in use; [`StoreError::Io`] or
     /// [`StoreError::Database`] when a file cannot be read or written. In
-    /// every error case `target` is left as it was.
+    /// every error case `target` is left as it was (should the restored copy
+    /// fail to move into place and the previous database also fail to move
+    /// back, the error says where the previous database is).
     pub async fn restore_sqlite(backup: &Path, target: &Path) -> Result<RestoreReport, StoreError> {
         let backup = std::path::absolute(backup).map_err(io_error("resolving the backup path"))?;
         let target = std::path::absolute(target).map_err(io_error("resolving the target path"))?;
@@ -171,14 +173,15 @@ impl SqlStore {
             }));
         }
 
-        let temp = {
+        let (temp, bytes) = {
             let (backup, target) = (backup.clone(), target.clone());
             blocking(move || {
                 let temp = TempFile::create_beside(&target)?;
                 let mut from = File::open(&backup).map_err(io_error("opening the backup"))?;
                 let mut to = temp.file()?;
                 io::copy(&mut from, &mut to).map_err(io_error("copying the backup"))?;
-                Ok(temp)
+                let bytes = temp.sync()?;
+                Ok((temp, bytes))
             })
             .await?
         };
@@ -189,10 +192,16 @@ impl SqlStore {
         } else {
             None
         };
-        let (target, bytes) = {
-            let target = target.clone();
-            blocking(move || temp.sync_and_rename(&target)).await?
+        let placed = {
+            let (target, previous) = (target.clone(), previous.clone());
+            blocking(move || {
+                temp.rename_to(&target)
+                    .map_err(|err| put_back(previous.as_deref(), &target, err))?;
+                sync_dir(&target)
+            })
+            .await
         };
+        placed?;
         Ok(RestoreReport {
             target,
             bytes,
@@ -273,7 +282,11 @@ async fn checkpoint(path: &Path) -> Result<(), StoreError> {
     let row = sea_orm::sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
         .fetch_one(&mut conn)
         .await
-        .map_err(|e| StoreError::Backup(format!("checkpointing {shown}: {e}")))?;
+        .map_err(|e| {
+            StoreError::Backup(format!(
+                "checkpointing {shown}: {e} (stop the Rivetr server before restoring)"
+            ))
+        })?;
     let busy: i64 = row
         .try_get(0)
         .map_err(|e| StoreError::Backup(format!("checkpointing {shown}: {e}")))?;
@@ -306,6 +319,22 @@ fn set_aside(target: &Path, suffix: &str) -> Result<PathBuf, StoreError> {
         }
     }
     Ok(aside)
+}
+
+/// After the restored copy could not be moved into place: move the
+/// database that was set aside back to `target`, and return `err` (saying
+/// where the old database is if even that fails).
+fn put_back(previous: Option<&Path>, target: &Path, err: StoreError) -> StoreError {
+    let Some(previous) = previous else {
+        return err;
+    };
+    match std::fs::rename(previous, target) {
+        Ok(()) => err,
+        Err(e) => StoreError::Backup(format!(
+            "{err}; moving the previous database back also failed ({e}): it is at {}",
+            previous.display()
+        )),
+    }
 }
 
 fn aside_suffix() -> String {
@@ -378,23 +407,24 @@ impl TempFile {
             }
             Err(e) => return Err(io_error(&format!("creating {}", dest.display()))(e)),
         }
-        std::fs::remove_file(&self.path)
-            .map_err(io_error(&format!("removing {}", self.path.display())))?;
         self.placed = true;
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            // The backup is complete under its name; the second name is
+            // only clutter.
+            tracing::warn!(path = %self.path.display(), error = %e, "could not remove the backup's temporary name");
+        }
         sync_dir(dest)?;
         Ok((dest.to_owned(), bytes))
     }
 
-    /// Sync, then rename it to `dest`.
-    fn sync_and_rename(mut self, dest: &Path) -> Result<(PathBuf, u64), StoreError> {
-        let bytes = self.sync()?;
+    /// Rename it to `dest` (after [`TempFile::sync`]).
+    fn rename_to(mut self, dest: &Path) -> Result<(), StoreError> {
         std::fs::rename(&self.path, dest).map_err(io_error(&format!(
             "moving the restored database to {}",
             dest.display()
         )))?;
         self.placed = true;
-        sync_dir(dest)?;
-        Ok((dest.to_owned(), bytes))
+        Ok(())
     }
 }
 

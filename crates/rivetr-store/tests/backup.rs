@@ -236,6 +236,35 @@ async fn restore_keeps_the_replaced_database_aside_with_its_write_ahead_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_refuses_a_database_in_use() {
+    let db = common::sqlite().await;
+    let dest = db.dir.path().join("backup.db");
+    db.store.backup_to(&dest).await.unwrap();
+    // A reader in the middle of a transaction, and a write after its
+    // snapshot: the write-ahead log cannot be folded in.
+    let live = db.dir.path().join("rivetr.db");
+    let mut reader = SqliteConnectOptions::new()
+        .filename(&live)
+        .connect()
+        .await
+        .unwrap();
+    reader.execute("BEGIN").await.unwrap();
+    reader.execute("SELECT COUNT(*) FROM users").await.unwrap();
+    db.store
+        .create_user(&Scope::system(), new_user(1))
+        .await
+        .unwrap();
+    let files_before = files_in(db.dir.path());
+
+    let err = SqlStore::restore_sqlite(&dest, &live).await.unwrap_err();
+    assert!(matches!(err, StoreError::Backup(_)), "{err:?}");
+    assert!(err.to_string().contains("stop the Rivetr server"), "{err}");
+    assert_eq!(files_in(db.dir.path()), files_before, "files changed");
+    assert_eq!(db.store.count_users(&Scope::system()).await.unwrap(), 1);
+    reader.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_from_a_newer_rivetr_is_refused_and_the_target_left_alone() {
     let db = common::sqlite().await;
     let dest = db.dir.path().join("backup.db");
