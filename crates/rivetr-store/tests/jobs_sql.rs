@@ -7,8 +7,6 @@
 //! mid-job loses its lease to a worker of a restarted store, and many
 //! claimers on cloned handles never share a job.
 
-#![allow(clippy::expect_used, reason = "tests")]
-
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
