@@ -14,7 +14,7 @@
 //! Requests authenticated by an API token (`Authorization: Bearer`) carry
 //! no ambient credential and need neither check.
 
-use super::crypto::{LabeledKey, b64url};
+use super::crypto::{LabeledKey, b64url, b64url_32};
 use super::session::SessionId;
 
 /// The request header carrying the CSRF token.
@@ -74,8 +74,9 @@ impl CsrfKey {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(CsrfError::MissingToken)?;
-        let expected = self.token(session);
-        if super::crypto::ct_eq(expected.as_bytes(), presented.as_bytes()) {
+        let valid =
+            b64url_32(presented).is_some_and(|tag| self.key.verify(session.as_bytes(), &tag));
+        if valid {
             Ok(())
         } else {
             Err(CsrfError::BadToken)

@@ -145,10 +145,10 @@ pub fn code_at(secret: &TotpSecret, step: u64, digits: u32) -> String {
 ///
 /// # Errors
 ///
-/// - [`TotpError::Malformed`]: not 6 ASCII digits (surrounding spaces are
-///   allowed);
-/// - [`TotpError::Replayed`]: right, but for a step already used;
-/// - [`TotpError::Wrong`]: otherwise.
+/// - not 6 ASCII digits (surrounding spaces are allowed):
+///   [`TotpError::Malformed`];
+/// - right, but for a step already used: [`TotpError::Replayed`];
+/// - otherwise: [`TotpError::Wrong`].
 ///
 /// On success, the step the code belongs to: store it as the user's last
 /// used step.
