@@ -175,7 +175,7 @@ fn overrides(
         let Some(key) = env_key(&var) else { continue };
         let reference = Config::reference();
         let Some(entry) = reference.iter().find(|e| e.key == key) else {
-            let hint = similar_key(&key).map(|k| ReferenceEntry::env_var_for(k));
+            let hint = similar_key(&key).map(ReferenceEntry::env_var_for);
             return Err(ConfigError::UnknownEnv { var, key, hint });
         };
         let value = env_value(entry.kind, &value).map_err(|message| ConfigError::Env {
@@ -188,23 +188,41 @@ fn overrides(
     Ok(found)
 }
 
-/// The reference key closest to `key`: same last part, or same section and
-/// a shared prefix.
+/// The reference key closest to `key`: the same key name in another
+/// section, else one at most two edits away.
 fn similar_key(key: &str) -> Option<&'static str> {
-    let last = key.rsplit('.').next().unwrap_or(key);
+    let name = key.rsplit('.').next().unwrap_or(key);
     let reference = Config::reference();
     reference
         .iter()
-        .find(|e| e.key.rsplit('.').next() == Some(last))
+        .find(|e| e.name() == name)
         .or_else(|| {
-            let (section, name) = key.rsplit_once('.')?;
-            reference.iter().find(|e| {
-                e.key.rsplit_once('.').is_some_and(|(s, n)| {
-                    s == section && n.get(..3).is_some_and(|p| name.starts_with(p))
-                })
-            })
+            reference
+                .iter()
+                .map(|e| (edit_distance(e.key, key), e))
+                .filter(|(d, _)| *d <= 2)
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, e)| e)
         })
         .map(|e| e.key)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 fn env_value(kind: ValueKind, raw: &str) -> Result<toml::Value, String> {
@@ -291,6 +309,10 @@ mod tests {
         );
         assert_eq!(env_key("RIVETR_URL"), None);
         assert_eq!(env_key("HOME"), None);
+        assert_eq!(similar_key("store.uri"), Some("store.url"));
+        assert_eq!(similar_key("server.http_listen"), Some("proxy.http_listen"));
+        assert_eq!(similar_key("nope.thing"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! - `convert`: the settings of each crate ([`Config::store_config`],
 //!   [`Config::proxy_config`], [`Config::acme_config`],
 //!   [`Config::engine_config`], [`Config::connect_options`]);
-//! - `check`: [`Config::check`], semantic checks as [`Finding`]s;
+//! - `check`: [`Config::check`], semantic checks;
+//! - `finding`: [`Finding`], one result of a check, with its fix;
 //! - `selfcheck`: [`self_check`], the start-up checks against the machine;
 //! - `reference`: [`Config::reference`], the table `docs/configuration.md`
 //!   is generated from.
@@ -28,6 +29,7 @@
 
 mod check;
 mod convert;
+mod finding;
 mod load;
 mod reference;
 mod sections;
@@ -37,7 +39,7 @@ mod units;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::check::{Finding, Severity};
+pub use self::finding::{Finding, Severity};
 pub use self::load::{ConfigError, ENV_PREFIX, load, load_str};
 pub use self::reference::{ReferenceEntry, ValueKind, render_reference};
 pub use self::sections::{

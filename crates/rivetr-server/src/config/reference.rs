@@ -217,7 +217,7 @@ static REFERENCE: &[ReferenceEntry] = &[
     entry(
         "proxy.http_listen",
         Address,
-        "The proxy's plain HTTP listener (HTTP-01 challenges, redirects to HTTPS).",
+        "The proxy's plain HTTP listener (apps' HTTP traffic, HTTP-01 challenges).",
     ),
     entry(
         "proxy.https_listen",

@@ -118,7 +118,7 @@ impl fmt::Display for HumanDuration {
         }
         let (name, size) = DURATION_UNITS
             .iter()
-            .find(|(_, size)| millis % size == 0)
+            .find(|(_, size)| millis.is_multiple_of(*size))
             .copied()
             .unwrap_or(("ms", 1));
         write!(f, "{}{name}", millis / size)
@@ -208,7 +208,7 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let binary = SIZE_UNITS.iter().filter(|(name, _)| name.contains('i'));
         match binary
-            .filter(|(_, size)| self.0 != 0 && self.0 % size == 0)
+            .filter(|(_, size)| self.0 != 0 && self.0.is_multiple_of(*size))
             .map(|&(name, size)| (name, size))
             .next()
         {
