@@ -88,6 +88,23 @@ fn the_example_file_parses_checks_clean_and_shows_every_key() {
 }
 
 #[test]
+fn a_written_config_loads_back_the_same() {
+    let path = manifest_dir().join("rivetr.example.toml");
+    let mut config = load(Some(&path), []).unwrap();
+    config.server.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    config.store.url = Some("postgres://rivetr@db/rivetr".to_owned());
+    config.proxy.acme.directory = "https://ca.internal/acme/directory".parse().unwrap();
+    config.proxy.acme.extra_roots_file = Some("/etc/rivetr/ca.pem".into());
+    config.runtime.socket = Some("/run/podman/podman.sock".into());
+    config.engine.publish_port_range = Some("20000-20999".parse().unwrap());
+    config.engine.allowed_bind_roots = vec!["/srv".parse().unwrap()];
+    config.metrics.token = Some(rivetr_server::config::Secret::new("0123456789abcdef"));
+    config.store.logs.retention = Duration::from_millis(90_500).into();
+    let written = toml::to_string(&config).unwrap();
+    assert_eq!(parse(&written), config, "{written}");
+}
+
+#[test]
 fn environment_overrides_win_over_the_file() {
     let file = "[store]\nurl = \"sqlite:///tmp/a.db\"\nmax_connections = 4\n";
     let config = load_str(

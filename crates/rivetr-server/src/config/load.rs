@@ -2,7 +2,6 @@
 //! overrides, with errors that point at the file's line or name the
 //! variable.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -285,12 +284,6 @@ fn file_error(text: &str, origin: &Path, error: &toml::de::Error) -> ConfigError
         column,
         message: error.message().to_owned(),
         excerpt,
-    }
-}
-
-impl fmt::Display for ValueKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 

@@ -47,6 +47,12 @@ impl ValueKind {
     }
 }
 
+impl std::fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One key of the reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReferenceEntry {
