@@ -12,9 +12,12 @@
 //! older parameters still verify; [`PasswordHasher::needs_rehash`] says
 //! when a hash should be replaced after a successful sign-in.
 
+use std::sync::Arc;
+
 use argon2::password_hash::{self, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rivetr_core::model::PasswordHash;
+use tokio::sync::Semaphore;
 
 use super::crypto::{RandomUnavailable, random_bytes};
 
@@ -80,18 +83,22 @@ pub enum PasswordError {
 ///
 /// `PasswordHasher::default()` uses [`HashParams::PRODUCTION`]; tests build
 /// one with [`HashParams::INSECURE_FAST`] through [`PasswordHasher::new`].
+///
+/// The async methods run at most as many Argon2 computations at once as
+/// the machine has cores (clones share the limit; others wait their
+/// turn), so a burst of sign-ins costs queueing time, not one Argon2
+/// memory block per blocking thread.
 #[derive(Clone, Debug)]
 pub struct PasswordHasher {
     params: Params,
+    permits: Arc<Semaphore>,
 }
 
 impl Default for PasswordHasher {
     fn default() -> Self {
         // The production parameters are constants within Argon2's range
         // (and Argon2's own defaults).
-        Self::new(HashParams::PRODUCTION).unwrap_or(Self {
-            params: Params::DEFAULT,
-        })
+        Self::new(HashParams::PRODUCTION).unwrap_or_else(|_| Self::with_params(Params::DEFAULT))
     }
 }
 
@@ -110,7 +117,34 @@ impl PasswordHasher {
             Some(Params::DEFAULT_OUTPUT_LEN),
         )
         .map_err(PasswordError::Params)?;
-        Ok(Self { params })
+        Ok(Self::with_params(params))
+    }
+
+    fn with_params(params: Params) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            params,
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// Run `work` on the blocking pool once a permit is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Self) -> Result<T, PasswordError> + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| PasswordError::Task)?;
+        let hasher = self.clone();
+        tokio::task::spawn_blocking(move || {
+            // Held until Argon2 is done, even if the caller went away.
+            let _permit = permit;
+            work(&hasher)
+        })
+        .await
+        .map_err(|_| PasswordError::Task)?
     }
 
     /// The parameters new hashes get.
@@ -173,10 +207,8 @@ impl PasswordHasher {
     ///
     /// As `hash_blocking`, and [`PasswordError::Task`] if the task died.
     pub async fn hash(&self, password: String) -> Result<PasswordHash, PasswordError> {
-        let hasher = self.clone();
-        tokio::task::spawn_blocking(move || hasher.hash_blocking(&password))
+        self.run(move |hasher| hasher.hash_blocking(&password))
             .await
-            .map_err(|_| PasswordError::Task)?
     }
 
     /// [`PasswordHasher::verify_blocking`] on tokio's blocking pool.
@@ -189,10 +221,8 @@ impl PasswordHasher {
         password: String,
         hash: PasswordHash,
     ) -> Result<bool, PasswordError> {
-        let hasher = self.clone();
-        tokio::task::spawn_blocking(move || hasher.verify_blocking(&password, &hash))
+        self.run(move |hasher| hasher.verify_blocking(&password, &hash))
             .await
-            .map_err(|_| PasswordError::Task)?
     }
 
     /// Spend the time of one verification and answer `false`: what a
@@ -203,8 +233,7 @@ impl PasswordHasher {
     ///
     /// As [`PasswordHasher::hash`].
     pub async fn verify_unknown_user(&self, password: String) -> Result<bool, PasswordError> {
-        let hasher = self.clone();
-        tokio::task::spawn_blocking(move || {
+        self.run(move |hasher| {
             let salt =
                 SaltString::from_b64("dW5rbm93bnVzZXJzYWx0").map_err(PasswordError::Hashing)?;
             hasher
@@ -214,7 +243,6 @@ impl PasswordHasher {
             Ok(false)
         })
         .await
-        .map_err(|_| PasswordError::Task)?
     }
 
     /// Whether `hash` was made with other parameters than this hasher's
@@ -306,6 +334,22 @@ mod tests {
             Err(PasswordError::StoredHash(_))
         ));
         assert!(fast().needs_rehash(&unreadable));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_hashing_waits_for_permits_and_completes() {
+        let hasher = fast();
+        let tasks: Vec<_> = (0..16)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(format!("password number {i}")).await })
+            })
+            .collect();
+        for task in tasks {
+            assert!(task.await.unwrap().is_ok());
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(hasher.permits.available_permits(), cores);
     }
 
     #[tokio::test]
