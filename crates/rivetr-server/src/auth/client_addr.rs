@@ -5,7 +5,6 @@
 //! Networks are the proxy crate's [`TrustedProxy`] (the same type the
 //! configuration's `trusted_proxies` parse into).
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
 
@@ -63,12 +62,6 @@ impl FromStr for TrustedProxies {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
-    }
-}
-
-impl fmt::Display for TrustedProxies {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} trusted network(s)", self.0.len())
     }
 }
 

@@ -45,6 +45,13 @@ pub enum WeakReason {
     /// added at its end.
     #[error("it is one of the most common passwords")]
     Common,
+    /// Fewer than `min` different characters (`aaaaaaaaaaaaaaaaaaaa`,
+    /// `abababababababab`), however long.
+    #[error("it repeats too few different characters; use at least {min}")]
+    Repetitive {
+        /// The fewest different characters accepted.
+        min: usize,
+    },
     /// It contains the part of the user's e-mail address before the `@`.
     #[error("it contains your e-mail address's name")]
     ContainsEmail,
@@ -105,6 +112,7 @@ const COMMON: &[&str] = &[
 ///   [`MAX_PASSWORD_CHARS`];
 /// - when it uses only one kind of character (lowercase, uppercase,
 ///   digits, or other), at least [`PasswordPolicy::ONE_CLASS_MIN`] (16);
+/// - at least [`PasswordPolicy::MIN_DISTINCT`] (5) different characters;
 /// - not one of a short built-in list of the most common passwords,
 ///   compared without case and without trailing digits and symbols (so
 ///   `Password123!` counts as `password`);
@@ -128,6 +136,8 @@ impl PasswordPolicy {
     pub const DEFAULT_MIN_LENGTH: usize = 12;
     /// The length from which one kind of character is enough.
     pub const ONE_CLASS_MIN: usize = 16;
+    /// The fewest different characters a password may have.
+    pub const MIN_DISTINCT: usize = 5;
 
     /// A policy with another minimum length (at least 1).
     #[must_use]
@@ -164,6 +174,14 @@ impl PasswordPolicy {
         if chars < Self::ONE_CLASS_MIN && classes(password) == 1 {
             return weak(WeakReason::OneCharacterClass {
                 min: Self::ONE_CLASS_MIN,
+            });
+        }
+        let mut distinct: Vec<char> = password.chars().collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < Self::MIN_DISTINCT {
+            return weak(WeakReason::Repetitive {
+                min: Self::MIN_DISTINCT,
             });
         }
         let lower = password.to_lowercase();
@@ -251,6 +269,22 @@ mod tests {
         assert!(
             PasswordPolicy::default()
                 .check("correct horse b", None)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn repetitive_passwords_are_refused_however_long() {
+        for p in [
+            "aaaaaaaaaaaaaaaaaaaaaaaa",
+            "abababababababababab",
+            "Aa1!Aa1!Aa1!Aa1!",
+        ] {
+            assert_eq!(weak(p), WeakReason::Repetitive { min: 5 }, "{p}");
+        }
+        assert!(
+            PasswordPolicy::default()
+                .check("abcdeabcdeabcdeab", None)
                 .is_ok()
         );
     }
