@@ -1,0 +1,316 @@
+//! Assembly: the parts of a PaaS wired into a running [`Platform`].
+//!
+//! Start-up order: configuration (given) → store, with its migrations →
+//! the deploy engine, whose reconciler restores routes and containers from
+//! the store before its workers take queued deployments → the proxy's
+//! listeners → the API. [`Platform::shutdown`] goes the other way: the API
+//! stops accepting, the engine finishes or parks its deployments, the
+//! proxy lets requests in flight finish, and the store is closed last.
+//!
+//! Every part can be replaced before start (a store, a runtime, extra
+//! sources, builders and notifiers); what is not replaced is built from
+//! the [`Config`]: `SqlStore` on the configured database, the local Docker
+//! Engine, git and archive sources, the Dockerfile and static-site
+//! builders.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), rivetr_server::platform::StartError> {
+//! use rivetr_server::config::Config;
+//! use rivetr_server::platform::Platform;
+//!
+//! let platform = Platform::builder(Config::default()).start().await?;
+//! println!("API on http://{}", platform.api_addr());
+//! platform.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod parts;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rivetr_core::builder::Builder;
+use rivetr_core::engine::Engine;
+use rivetr_core::notifier::Notifier;
+use rivetr_core::runtime::ContainerRuntime;
+use rivetr_core::source::SourceFetcher;
+use rivetr_core::store::Store;
+use rivetr_proxy::server::Proxy;
+use rivetr_proxy::table::ProxyRouteTable;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use error::StartError;
+pub use parts::prepare_data_dir;
+
+use crate::api;
+use crate::config::Config;
+
+/// Collects replacements for the default parts, then starts.
+#[must_use]
+pub struct PlatformBuilder {
+    config: Config,
+    store: Option<Arc<dyn Store>>,
+    runtime: Option<Arc<dyn ContainerRuntime>>,
+    sources: Vec<Arc<dyn SourceFetcher>>,
+    builders: Vec<Arc<dyn Builder>>,
+    notifiers: Vec<Arc<dyn Notifier>>,
+}
+
+impl PlatformBuilder {
+    /// Use this store instead of opening the configured database.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Use this container runtime instead of connecting to the configured
+    /// Docker Engine.
+    pub fn runtime(mut self, runtime: Arc<dyn ContainerRuntime>) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Add a source fetcher (tried before the default ones).
+    pub fn source(mut self, source: Arc<dyn SourceFetcher>) -> Self {
+        self.sources.push(source);
+        self
+    }
+
+    /// Add a builder (detected before the default ones).
+    pub fn builder(mut self, builder: Arc<dyn Builder>) -> Self {
+        self.builders.push(builder);
+        self
+    }
+
+    /// Add a notifier.
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifiers.push(notifier);
+        self
+    }
+
+    /// Start every part in order (see the [module docs](self)).
+    ///
+    /// # Errors
+    ///
+    /// The first part that cannot start, named in the [`StartError`];
+    /// whatever had started is stopped again.
+    pub async fn start(self) -> Result<Platform, StartError> {
+        let config = self.config;
+        prepare_data_dir(&config)?;
+        let store = match self.store {
+            Some(store) => store,
+            None => parts::open_store(&config).await?,
+        };
+        let (runtime, docker) = match self.runtime {
+            Some(runtime) => (runtime, None),
+            None => parts::connect_runtime(&config).await?,
+        };
+        let routes = ProxyRouteTable::new();
+        let mut engine = Engine::builder(
+            Arc::clone(&store),
+            Arc::clone(&runtime),
+            Arc::new(routes.clone()),
+        )
+        .config(config.engine_config());
+        for source in self.sources {
+            engine = engine.source(source);
+        }
+        for source in parts::default_sources(&config)? {
+            engine = engine.source(source);
+        }
+        for builder in self.builders {
+            engine = engine.builder(builder);
+        }
+        for builder in parts::default_builders(docker.as_ref())? {
+            engine = engine.builder(builder);
+        }
+        for notifier in self.notifiers {
+            engine = engine.notifier(notifier);
+        }
+        let (report, engine) = engine
+            .start_with_report()
+            .await
+            .map_err(|source| StartError::Engine { source })?;
+        tracing::info!(?report, "deploy engine started");
+
+        let shutdown = CancellationToken::new();
+        let proxy = Proxy::builder(config.proxy_config(), routes.clone())
+            .build()
+            .map_err(|source| StartError::Proxy {
+                reason: source.to_string(),
+            })?;
+        let http_listen = config.proxy.http_listen;
+        let proxy_listener = match bind(http_listen, "proxy HTTP").await {
+            Ok(listener) => listener,
+            Err(err) => {
+                engine.shutdown().await;
+                return Err(err);
+            }
+        };
+        let proxy_addr = local_addr(&proxy_listener, http_listen);
+        let proxy = Arc::new(proxy);
+        let proxy_task = {
+            let proxy = Arc::clone(&proxy);
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                if let Err(err) = proxy.serve_http(proxy_listener, shutdown).await {
+                    tracing::error!(error = %err, "proxy listener stopped");
+                }
+            })
+        };
+
+        let api_listen = config.server.api_listen;
+        let api_listener = match bind(api_listen, "API").await {
+            Ok(listener) => listener,
+            Err(err) => {
+                shutdown.cancel();
+                let _ = proxy_task.await;
+                engine.shutdown().await;
+                return Err(err);
+            }
+        };
+        let api_addr = local_addr(&api_listener, api_listen);
+        let state = api::ApiState::new(Arc::clone(&store), engine.clone());
+        let api_shutdown = CancellationToken::new();
+        let api_task = {
+            let shutdown = api_shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(api_listener, api::router(state))
+                    .with_graceful_shutdown(shutdown.cancelled_owned())
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "API listener stopped");
+                }
+            })
+        };
+        tracing::info!(%api_addr, %proxy_addr, "rivetr is up");
+        Ok(Platform {
+            store,
+            engine,
+            routes,
+            proxy,
+            api_addr,
+            proxy_addr,
+            proxy_shutdown: shutdown,
+            api_shutdown,
+            tasks: vec![api_task, proxy_task],
+        })
+    }
+}
+
+/// A running platform: store, engine, proxy and API.
+pub struct Platform {
+    store: Arc<dyn Store>,
+    engine: Engine,
+    routes: ProxyRouteTable,
+    proxy: Arc<Proxy>,
+    api_addr: SocketAddr,
+    proxy_addr: SocketAddr,
+    proxy_shutdown: CancellationToken,
+    api_shutdown: CancellationToken,
+    /// API task first, then the proxy's.
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Platform {
+    /// Start assembling a platform from `config`.
+    pub fn builder(config: Config) -> PlatformBuilder {
+        PlatformBuilder {
+            config,
+            store: None,
+            runtime: None,
+            sources: Vec::new(),
+            builders: Vec::new(),
+            notifiers: Vec::new(),
+        }
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The deploy engine.
+    #[must_use]
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The proxy's route table.
+    #[must_use]
+    pub fn routes(&self) -> &ProxyRouteTable {
+        &self.routes
+    }
+
+    /// The proxy (for its metrics).
+    #[must_use]
+    pub fn proxy(&self) -> &Arc<Proxy> {
+        &self.proxy
+    }
+
+    /// Where the API listens (the bound address, when the config asked
+    /// for port 0).
+    #[must_use]
+    pub fn api_addr(&self) -> SocketAddr {
+        self.api_addr
+    }
+
+    /// Where the proxy serves plain HTTP.
+    #[must_use]
+    pub fn proxy_addr(&self) -> SocketAddr {
+        self.proxy_addr
+    }
+
+    /// Stop in reverse start-up order: API, engine, proxy; the store goes
+    /// with the last handle.
+    pub async fn shutdown(mut self) {
+        self.api_shutdown.cancel();
+        let mut tasks = std::mem::take(&mut self.tasks).into_iter();
+        if let Some(api) = tasks.next() {
+            let _ = api.await;
+        }
+        self.engine.shutdown().await;
+        self.proxy_shutdown.cancel();
+        for task in tasks {
+            let _ = task.await;
+        }
+        tracing::info!("rivetr stopped");
+    }
+}
+
+impl fmt::Debug for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Platform")
+            .field("api_addr", &self.api_addr)
+            .field("proxy_addr", &self.proxy_addr)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PlatformBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PlatformBuilder")
+            .field("store", &self.store.is_some())
+            .field("runtime", &self.runtime.is_some())
+            .field("sources", &self.sources.len())
+            .field("builders", &self.builders.len())
+            .field("notifiers", &self.notifiers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { what, addr, source })
+}
+
+fn local_addr(listener: &TcpListener, asked: SocketAddr) -> SocketAddr {
+    listener.local_addr().unwrap_or(asked)
+}
