@@ -383,6 +383,10 @@ fn check_explains_each_problem_with_a_fix() {
         ),
         ("[log]\nlevel = \"warn,rivetr_proxy=debug\"", &[]),
         (
+            "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"0.0.0.0/0\"]",
+            &[(Severity::Warning, "server.trusted_proxies")],
+        ),
+        (
             "[proxy]\nmax_header_bytes = \"1KiB\"",
             &[(Severity::Error, "proxy")],
         ),

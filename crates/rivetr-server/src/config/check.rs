@@ -48,7 +48,7 @@ impl Config {
                 out.push(Finding::error(
                     key,
                     format!("{} is a relative path, which would depend on the directory the server is started from", path.display()),
-                    format!("write an absolute path, e.g. /var/lib/rivetr/{}", path.display()),
+                    "write an absolute path, starting with /",
                 ));
             }
         }
@@ -128,6 +128,18 @@ impl Config {
     }
 
     fn check_listeners(&self, out: &mut Vec<Finding>) {
+        let everyone = self
+            .server
+            .trusted_proxies
+            .iter()
+            .find(|t| t.to_string().ends_with("/0"));
+        if let Some(net) = everyone {
+            out.push(Finding::warning(
+                "server.trusted_proxies",
+                format!("{net} trusts every client's X-Forwarded-For: anyone can pose as any address, which defeats per-address login limits"),
+                "list only the load balancers in front of this machine",
+            ));
+        }
         if let Err(e) = self.proxy_config().validate() {
             out.push(Finding::error(
                 "proxy",

@@ -95,8 +95,9 @@ fn render_file_error(
 }
 
 /// Load the configuration: the file at `path` (none: defaults only), then
-/// the overrides among `env` (pass `std::env::vars()`; tests pass their
-/// own).
+/// the overrides among `env`: the process environment (`std::env::vars_os()`
+/// with its non-UTF-8 entries dropped, as `std::env::vars()` panics on
+/// them), or in tests their own.
 ///
 /// # Errors
 ///
