@@ -15,8 +15,8 @@
 //! | TOTP secret | once, as base32 and an `otpauth://` URI | the secret, sealed, and the last step used | [`totp`] |
 //! | setup token | once, in the log (and the 0600 file) | the file `<data dir>/setup-token` until redeemed | [`setup_token`] |
 //!
-//! The server key is 32 random bytes kept in the data directory; the keyed
-//! hashes depend on it (a leaked database alone allows no offline check of
+//! The server key ([`server_key::ServerKey`]) is 32 random bytes kept in
+//! `<data dir>/auth.key` (mode 0600); the keyed hashes depend on it (a leaked database alone allows no offline check of
 //! token or session guesses). One key serves every keyed use: each use
 //! prefixes its input with its own label, so a value of one kind is never
 //! valid as another. Secrets (`ApiTokenSecret`, `SessionId`, `TotpSecret`,
@@ -62,6 +62,7 @@ pub mod csrf;
 pub mod password;
 pub mod password_policy;
 pub mod rate_limit;
+pub mod server_key;
 pub mod session;
 pub mod session_store;
 pub mod setup_token;
