@@ -11,7 +11,7 @@
 //! [`SessionCookie::insecure_dev`] writes `rivetr_session` without
 //! `Secure` and the prefix.
 
-use std::time::Duration;
+use chrono::TimeDelta;
 
 use super::session::SessionId;
 
@@ -50,10 +50,11 @@ impl SessionCookie {
     }
 
     /// The `Set-Cookie` value that stores `id` for `max_age` (whole
-    /// seconds, rounded down).
+    /// seconds, rounded down; negative counts as 0), normally
+    /// [`Sessions::ttl`](super::session::Sessions::ttl).
     #[must_use]
-    pub fn set(&self, id: &SessionId, max_age: Duration) -> String {
-        self.header(&id.to_cookie_value(), max_age.as_secs())
+    pub fn set(&self, id: &SessionId, max_age: TimeDelta) -> String {
+        self.header(&id.to_cookie_value(), max_age.num_seconds().max(0))
     }
 
     /// The `Set-Cookie` value that deletes the cookie (sign-out).
@@ -62,7 +63,7 @@ impl SessionCookie {
         self.header("", 0)
     }
 
-    fn header(&self, value: &str, max_age: u64) -> String {
+    fn header(&self, value: &str, max_age: i64) -> String {
         let secure = if self.secure { "; Secure" } else { "" };
         format!(
             "{}={value}; Path=/; HttpOnly{secure}; SameSite=Lax; Max-Age={max_age}",
@@ -91,7 +92,7 @@ mod tests {
     fn https_cookie_attributes() {
         let id = SessionId::generate().unwrap();
         let value = id.to_cookie_value();
-        let header = SessionCookie::https().set(&id, Duration::from_secs(604_800));
+        let header = SessionCookie::https().set(&id, TimeDelta::days(7));
         assert_eq!(
             header,
             format!(
@@ -104,7 +105,7 @@ mod tests {
     #[test]
     fn dev_cookie_drops_secure_and_the_prefix() {
         let id = SessionId::generate().unwrap();
-        let header = SessionCookie::insecure_dev().set(&id, Duration::from_millis(1500));
+        let header = SessionCookie::insecure_dev().set(&id, TimeDelta::milliseconds(1500));
         assert_eq!(
             header,
             format!(
@@ -113,6 +114,13 @@ mod tests {
             )
         );
         assert!(!header.contains("Secure"));
+    }
+
+    #[test]
+    fn negative_max_age_is_zero() {
+        let id = SessionId::generate().unwrap();
+        let header = SessionCookie::https().set(&id, TimeDelta::seconds(-5));
+        assert!(header.ends_with("; Max-Age=0"), "{header}");
     }
 
     #[test]
