@@ -67,9 +67,11 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// The `RIVETR_*` variables of the process environment.
+/// The `RIVETR_*` variables of the process environment (entries that are
+/// not UTF-8 cannot be settings and are passed over).
 fn rivetr_env() -> Vec<(String, String)> {
-    std::env::vars()
+    std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
         .filter(|(name, _)| {
             name.starts_with(crate::config::ENV_PREFIX) && name.as_str() != "RIVETR_CONFIG"
         })
