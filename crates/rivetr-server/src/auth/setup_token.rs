@@ -85,6 +85,22 @@ impl SetupTokenFile {
         }
     }
 
+    /// The token file at `path` (its directory must exist; the temp file
+    /// of an atomic write goes there too).
+    #[must_use]
+    pub fn at(path: &Path) -> Self {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        Self {
+            dir,
+            path: path.to_owned(),
+            lock: Mutex::new(()),
+        }
+    }
+
     /// Where the token is written.
     #[must_use]
     pub fn path(&self) -> &Path {

@@ -31,6 +31,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use rivetr_core::access::Scope;
 use rivetr_core::builder::Builder;
 use rivetr_core::engine::Engine;
 use rivetr_core::notifier::Notifier;
@@ -47,6 +48,7 @@ pub use error::StartError;
 pub use parts::prepare_data_dir;
 
 use crate::api;
+use crate::auth::setup_token::SetupTokenFile;
 use crate::config::Config;
 
 /// Collects replacements for the default parts, then starts.
@@ -105,6 +107,7 @@ impl PlatformBuilder {
             Some(store) => store,
             None => parts::open_store(&config).await?,
         };
+        let setup = prepare_setup_token(&config, store.as_ref()).await?;
         let (runtime, docker) = match self.runtime {
             Some(runtime) => (runtime, None),
             None => parts::connect_runtime(&config).await?,
@@ -189,6 +192,7 @@ impl PlatformBuilder {
         };
         tracing::info!(%api_addr, %proxy_addr, "rivetr is up");
         Ok(Platform {
+            setup,
             store,
             engine,
             routes,
@@ -204,6 +208,7 @@ impl PlatformBuilder {
 
 /// A running platform: store, engine, proxy and API.
 pub struct Platform {
+    setup: Arc<SetupTokenFile>,
     store: Arc<dyn Store>,
     engine: Engine,
     routes: ProxyRouteTable,
@@ -227,6 +232,13 @@ impl Platform {
             builders: Vec::new(),
             notifiers: Vec::new(),
         }
+    }
+
+    /// The one-time setup token file (pending until the first admin is
+    /// created).
+    #[must_use]
+    pub fn setup_token(&self) -> &Arc<SetupTokenFile> {
+        &self.setup
     }
 
     /// The store.
@@ -303,6 +315,30 @@ impl fmt::Debug for PlatformBuilder {
             .field("notifiers", &self.notifiers.len())
             .finish_non_exhaustive()
     }
+}
+
+/// With no user yet, write a fresh one-time setup token (0600, logged
+/// once) for creating the first admin; otherwise remove any leftover one.
+async fn prepare_setup_token(
+    config: &Config,
+    store: &dyn Store,
+) -> Result<Arc<SetupTokenFile>, StartError> {
+    let users = store
+        .count_users(&Scope::system())
+        .await
+        .map_err(|source| StartError::Part {
+            what: "the user count",
+            source,
+        })?;
+    let setup = SetupTokenFile::at(&config.setup_token_file());
+    setup
+        .prepare(users)
+        .await
+        .map_err(|source| StartError::Part {
+            what: "the setup token",
+            source: rivetr_core::Error::internal(source.to_string()),
+        })?;
+    Ok(Arc::new(setup))
 }
 
 async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, StartError> {
