@@ -1,9 +1,11 @@
-//! The `rivetr` command line: `serve` runs the server, `config check`
-//! explains a configuration file.
+//! The `rivetr` command line: `serve` runs the server, `store` backs up,
+//! restores and rotates sealing keys, `config check` explains a
+//! configuration file.
 
 mod config_check;
 mod output;
 mod serve;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use output::report_error;
+pub use store::StoreCommand;
 
 /// Rivetr: push to git, get a running app behind HTTPS.
 #[derive(Debug, Parser)]
@@ -34,6 +37,16 @@ pub enum Command {
         /// space, ports).
         #[arg(long)]
         skip_self_checks: bool,
+    },
+    /// Back up, restore, rotate sealing keys, prune logs (uses the same
+    /// configuration as `serve`).
+    Store {
+        /// The configuration file.
+        #[arg(long, short, env = "RIVETR_CONFIG")]
+        config: Option<PathBuf>,
+        /// What to do.
+        #[command(subcommand)]
+        command: StoreCommand,
     },
     /// Work with configuration files.
     Config {
@@ -61,6 +74,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             config,
             skip_self_checks,
         } => serve::serve(config.as_deref(), skip_self_checks).await,
+        Command::Store { config, command } => store::run(command, config.as_deref()).await,
         Command::Config {
             command: ConfigCommand::Check { path },
         } => config_check::check(path.as_deref()),
