@@ -152,14 +152,18 @@ impl Drop for Rivetr {
     }
 }
 
-/// The `rivetr` binary, built first if needed by the `cargo` running the
-/// tests (a no-op when it is up to date).
+/// The `rivetr` binary: `RIVETR_E2E_BINARY` when set (the test command
+/// points it at the binary its own `cargo test` just built), else built
+/// first by the `cargo` running the tests (a no-op when up to date).
 ///
 /// # Panics
 ///
 /// When the build fails.
 #[must_use]
 pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("RIVETR_E2E_BINARY") {
+        return PathBuf::from(path);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(["build", "--quiet", "-p", "rivetr-server", "--bin", "rivetr"])
