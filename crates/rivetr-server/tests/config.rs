@@ -137,7 +137,7 @@ fn environment_overrides_win_over_the_file() {
     assert!(trusted[0].contains("10.20.30.40".parse().unwrap()));
     assert!(config.metrics.enabled);
     assert_eq!(
-        config.store_config().logs.retention,
+        config.store_config().unwrap().logs.retention,
         Duration::from_secs(7 * 86_400)
     );
 }
@@ -253,7 +253,7 @@ fn conversions_carry_every_setting_to_the_crates() {
         publish_port_range = "20000-20010"
         "#,
     );
-    let store = config.store_config();
+    let store = config.store_config().unwrap();
     assert_eq!(store.max_connections, 3);
     assert_eq!(store.busy_timeout, Duration::from_secs(2));
     assert_eq!(store.logs.bytes_per_chunk, 32 * 1024);
@@ -604,5 +604,57 @@ fn config_reference_in_docs_matches_the_code() {
         doc[start..end] == rendered,
         "docs/configuration.md's reference differs from the code; run \
          `RIVETR_BLESS=1 cargo test -p rivetr-server config_reference` to regenerate it"
+    );
+}
+
+#[test]
+fn sealing_keys_from_config_replace_the_key_file_and_bad_ones_are_named_not_shown() {
+    let good = "k2:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=,k1:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+    let config = load_str(
+        "",
+        Path::new("<test>"),
+        env(&[("RIVETR_STORE__SEALING_KEYS", good)]),
+    )
+    .unwrap();
+    assert!(
+        config
+            .check()
+            .iter()
+            .all(|f| f.subject != "store.sealing_keys")
+    );
+    match config.store_config().unwrap().sealing {
+        Sealing::Sealer(sealer) => {
+            assert_eq!(sealer.current_key().as_str(), "k2", "the first key seals");
+            assert_eq!(sealer.key_ids().count(), 2, "the others still open");
+        }
+        other => panic!("expected keys from config, got {other:?}"),
+    }
+
+    // A short key: refused by check() and by the conversion, naming the
+    // entry, never echoing the secret.
+    let secret_part = "c2hvcnQga2V5";
+    let bad = format!("k1:{secret_part}");
+    let config = load_str(
+        "",
+        Path::new("<test>"),
+        env(&[("RIVETR_STORE__SEALING_KEYS", &bad)]),
+    )
+    .unwrap();
+    let finding = config
+        .check()
+        .into_iter()
+        .find(|f| f.subject == "store.sealing_keys")
+        .expect("a finding for the bad key");
+    assert_eq!(finding.severity, Severity::Error);
+    assert!(finding.message.contains("entry 1"), "{finding}");
+    assert!(
+        !finding.to_string().contains(secret_part),
+        "the key leaked: {finding}"
+    );
+    let err = config.store_config().unwrap_err().to_string();
+    assert!(!err.contains(secret_part), "the key leaked: {err}");
+    assert!(
+        !format!("{config:?}").contains(secret_part),
+        "Debug shows the key"
     );
 }

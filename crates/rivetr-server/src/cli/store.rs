@@ -73,9 +73,8 @@ pub(super) async fn run(command: StoreCommand, path: Option<&Path>) -> ExitCode 
 }
 
 async fn open(config: &Config) -> Result<SqlStore, String> {
-    SqlStore::open(config.store_config())
-        .await
-        .map_err(|e| describe(&e))
+    let store_config = config.store_config().map_err(|e| e.to_string())?;
+    SqlStore::open(store_config).await.map_err(|e| describe(&e))
 }
 
 fn describe(err: &StoreError) -> String {
@@ -133,6 +132,11 @@ async fn reseal(config: &Config) -> Result<(), String> {
 
 async fn reseal_and_retire(config: &Config, retire: bool) -> Result<(), String> {
     reseal(config).await?;
+    if retire && config.store.sealing_keys.is_some() {
+        return Err(
+            "store.sealing_keys gives the keys directly: drop old keys from that list".to_owned(),
+        );
+    }
     if retire {
         KeyFile::new(config.sealing_key_file())
             .retire()
@@ -143,6 +147,9 @@ async fn reseal_and_retire(config: &Config, retire: bool) -> Result<(), String> 
 }
 
 async fn rotate_key(config: &Config, retire: bool) -> Result<(), String> {
+    if config.store.sealing_keys.is_some() {
+        return Err("store.sealing_keys gives the keys directly: rotate them where they come from (add a new key first in the list, then `rivetr store reseal`)".to_owned());
+    }
     let file = KeyFile::new(config.sealing_key_file());
     // Check the current keys open this database before changing anything.
     drop(open(config).await?);

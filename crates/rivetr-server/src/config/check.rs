@@ -55,6 +55,13 @@ impl Config {
     }
 
     fn check_store(&self, out: &mut Vec<Finding>) {
+        if let Err(err) = self.sealing_keys() {
+            out.push(Finding::error(
+                "store.sealing_keys",
+                err.to_string(),
+                "give ID:BASE64 entries of 32 random bytes, comma-separated (e.g. k1:$(head -c 32 /dev/urandom | base64)), or leave it unset to use the key file",
+            ));
+        }
         let url = self.database_url();
         let scheme_fix = "use sqlite:///absolute/path.db or postgres://USER:PASSWORD@HOST:PORT/DB";
         if let Some(rest) = url.strip_prefix("sqlite:") {

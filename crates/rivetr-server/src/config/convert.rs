@@ -3,11 +3,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rivetr_core::engine::EngineConfig;
 use rivetr_proxy::acme::{AcmeConfig, Backoff};
 use rivetr_proxy::server::{ProxyConfig, TrustedProxy};
 use rivetr_runtime::docker::ConnectOptions;
+use rivetr_store::seal::{Sealer, SealingKey};
 use rivetr_store::{LogLimits, Sealing, StoreConfig};
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -67,14 +69,50 @@ impl Config {
             .collect()
     }
 
-    /// The store's settings, sealing with the key file.
-    #[must_use]
-    pub fn store_config(&self) -> StoreConfig {
+    /// The sealing keys of `store.sealing_keys`, current first, or `None`
+    /// when the key file is used.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] naming the entry that is not `ID:BASE64`
+    /// of 32 bytes (never the key itself).
+    pub fn sealing_keys(&self) -> Result<Option<Vec<SealingKey>>, ConfigError> {
+        let Some(keys) = &self.store.sealing_keys else {
+            return Ok(None);
+        };
+        let mut parsed = Vec::new();
+        for (index, entry) in keys.expose().split(',').enumerate() {
+            let key = entry
+                .parse::<SealingKey>()
+                .map_err(|e| ConfigError::Invalid {
+                    key: "store.sealing_keys",
+                    message: format!("entry {}: {e}", index + 1),
+                })?;
+            parsed.push(key);
+        }
+        Ok(Some(parsed))
+    }
+
+    /// The store's settings: sealing with `store.sealing_keys` when given,
+    /// else with the key file.
+    ///
+    /// # Errors
+    ///
+    /// As [`sealing_keys`](Self::sealing_keys).
+    pub fn store_config(&self) -> Result<StoreConfig, ConfigError> {
         let section = &self.store;
-        let mut config = StoreConfig::new(
-            self.database_url(),
-            Sealing::KeyFile(self.sealing_key_file()),
-        );
+        let sealing = match self.sealing_keys()? {
+            Some(keys) => {
+                let mut keys = keys.into_iter();
+                let current = keys.next().ok_or(ConfigError::Invalid {
+                    key: "store.sealing_keys",
+                    message: "no key given".to_owned(),
+                })?;
+                Sealing::Sealer(Arc::new(Sealer::with_old_keys(current, keys)))
+            }
+            None => Sealing::KeyFile(self.sealing_key_file()),
+        };
+        let mut config = StoreConfig::new(self.database_url(), sealing);
         config.max_connections = section.max_connections;
         config.busy_timeout = section.busy_timeout.get();
         let mut logs = LogLimits::default();
@@ -85,7 +123,7 @@ impl Config {
         logs.retention = section.logs.retention.get();
         logs.keep_per_app = section.logs.keep_per_app;
         config.logs = logs;
-        config
+        Ok(config)
     }
 
     /// The proxy server's settings; it listens on `proxy.http_listen` (the

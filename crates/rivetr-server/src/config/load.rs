@@ -63,6 +63,15 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// A value that loaded but cannot be used (its message never repeats
+    /// a secret).
+    #[error("{key}: {message}")]
+    Invalid {
+        /// The config key.
+        key: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// A file the configuration points to could not be used.
     #[error("{key} = {}: {message}", path.display())]
     Referenced {

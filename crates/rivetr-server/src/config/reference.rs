@@ -185,6 +185,12 @@ static REFERENCE: &[ReferenceEntry] = &[
         "`<data_dir>/sealing.keys`",
         "Key file sealing secrets at rest; created (mode 0600) when missing. Back it up with the database.",
     ),
+    derived(
+        "store.sealing_keys",
+        Text,
+        "none",
+        "Sealing keys given directly, e.g. from a secret manager: `ID:BASE64` (32 bytes) entries, comma-separated, the first one sealing. When set, the key file is not used.",
+    ),
     entry(
         "store.max_connections",
         Integer,

@@ -54,6 +54,10 @@ pub struct StoreSection {
     pub url: Option<String>,
     /// The sealing key file; default `<data_dir>/sealing.keys`.
     pub sealing_key_file: Option<PathBuf>,
+    /// Sealing keys given directly instead of the key file (from a secret
+    /// manager, say): `ID:BASE64` entries, comma-separated, the first one
+    /// sealing.
+    pub sealing_keys: Option<Secret>,
     /// Pool size (default 8).
     pub max_connections: u32,
     /// Wait for a lock or a pooled connection (default 5 s).
@@ -67,6 +71,7 @@ impl Default for StoreSection {
         Self {
             url: None,
             sealing_key_file: None,
+            sealing_keys: None,
             max_connections: 8,
             busy_timeout: HumanDuration::from_secs(5),
             logs: StoreLogsSection::default(),

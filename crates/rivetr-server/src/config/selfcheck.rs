@@ -158,7 +158,16 @@ fn check_port(key: &str, addr: SocketAddr) -> Finding {
 
 async fn check_store(config: &Config) -> Finding {
     const SUBJECT: &str = "store";
-    let store_config = config.store_config();
+    let store_config = match config.store_config() {
+        Ok(store_config) => store_config,
+        Err(err) => {
+            return Finding::error(
+                "store",
+                err.to_string(),
+                "fix the [store] settings (`rivetr config check` explains them)",
+            );
+        }
+    };
     let shown = redact(&store_config.url);
     let limit = store_config.busy_timeout + Duration::from_secs(10);
     match tokio::time::timeout(limit, SqlStore::open(store_config)).await {

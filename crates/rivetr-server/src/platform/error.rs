@@ -6,6 +6,12 @@ use std::net::SocketAddr;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartError {
+    /// A setting cannot be used.
+    #[error("configuration: {reason}")]
+    Config {
+        /// Why.
+        reason: String,
+    },
     /// The data directory could not be created.
     #[error("the data directory {} cannot be created: {source}", path.display())]
     DataDir {

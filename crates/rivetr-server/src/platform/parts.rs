@@ -40,7 +40,10 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
 
 /// `SqlStore` on the configured database, migrated.
 pub(super) async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
-    let store = SqlStore::open(config.store_config())
+    let store_config = config.store_config().map_err(|e| StartError::Config {
+        reason: e.to_string(),
+    })?;
+    let store = SqlStore::open(store_config)
         .await
         .map_err(|source| StartError::Store { source })?;
     Ok(Arc::new(store))

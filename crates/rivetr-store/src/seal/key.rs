@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use base64ct::{Base64, Encoding};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::SealError;
@@ -89,6 +90,39 @@ impl SealingKey {
 
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.bytes
+    }
+}
+
+/// `ID:BASE64`, the key file's line format: a [`KeyId`] and 32 bytes in
+/// standard base64.
+///
+/// ```
+/// use rivetr_store::seal::SealingKey;
+///
+/// let key: SealingKey = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".parse().unwrap();
+/// assert_eq!(key.id().as_str(), "k1");
+/// assert!("k1:c2hvcnQ=".parse::<SealingKey>().is_err());
+/// ```
+impl FromStr for SealingKey {
+    type Err = SealError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = |reason: &str| SealError::BadKey(reason.to_owned());
+        let (id, key) = text
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| bad("expected ID:BASE64"))?;
+        let id: KeyId = id.parse()?;
+        let mut bytes = [0u8; 32];
+        let decoded = Base64::decode(key.trim(), &mut bytes)
+            .map_err(|_| bad("the key is not base64 of 32 bytes"))?;
+        if decoded.len() != 32 {
+            return Err(SealError::BadKey(format!(
+                "the key has {} bytes, expected 32",
+                decoded.len()
+            )));
+        }
+        Ok(Self::new(id, bytes))
     }
 }
 

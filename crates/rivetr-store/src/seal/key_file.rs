@@ -172,20 +172,10 @@ impl KeyFile {
             line,
             reason,
         };
-        let (id, key) = text
-            .split_once(':')
-            .ok_or_else(|| syntax("expected ID:BASE64".to_owned()))?;
-        let id: KeyId = id.parse().map_err(|e: SealError| syntax(e.to_string()))?;
-        let mut bytes = [0u8; 32];
-        let decoded = Base64::decode(key.trim(), &mut bytes)
-            .map_err(|_| syntax("the key is not base64".to_owned()))?;
-        if decoded.len() != 32 {
-            return Err(syntax(format!(
-                "the key has {} bytes, expected 32",
-                decoded.len()
-            )));
-        }
-        Ok(SealingKey::new(id, bytes))
+        text.parse().map_err(|e| match e {
+            SealError::BadKey(reason) => syntax(reason),
+            other => syntax(other.to_string()),
+        })
     }
 
     fn render(keys: &[SealingKey]) -> String {

@@ -18,6 +18,9 @@ pub enum SealError {
     /// A key id with characters outside `a-z0-9-` or of the wrong length.
     #[error("sealing key id {0:?} is invalid: use 1 to 32 characters of a-z, 0-9 and -")]
     BadKeyId(String),
+    /// A key is not `ID:BASE64` of 32 bytes.
+    #[error("sealing key: {0}")]
+    BadKey(String),
     /// The value was sealed by a key that is not in the keyring.
     #[error(
         "value sealed with key {0:?}, which is not configured: add that key to the key file (older keys stay listed after the current one until a reseal)"
