@@ -288,6 +288,37 @@ impl DeploymentUpdate {
     }
 }
 
+impl Deployment {
+    /// Apply a transition the caller has already checked (see
+    /// [`DeploymentStatus::can_transition_to`]), with the timestamp rules
+    /// of `DeploymentRepo::transition_deployment`: leaving `Queued` sets
+    /// `started_at`; reaching `Live` or a terminal status sets
+    /// `finished_at` the first time (a deployment that went live keeps the
+    /// instant it did so when it is later replaced). Stores call this so
+    /// the rules have one definition.
+    pub fn apply_update(&mut self, update: DeploymentUpdate, now: DateTime<Utc>) {
+        if self.status == DeploymentStatus::Queued && update.status != DeploymentStatus::Queued {
+            self.started_at.get_or_insert(now);
+        }
+        if update.status == DeploymentStatus::Live || update.status.is_terminal() {
+            self.finished_at.get_or_insert(now);
+        }
+        self.status = update.status;
+        if let Some(reason) = update.reason {
+            self.reason = Some(reason);
+        }
+        if let Some(commit) = update.commit {
+            self.commit = Some(commit);
+        }
+        if let Some(image) = update.image {
+            self.image = Some(image);
+        }
+        if let Some(containers) = update.containers {
+            self.containers = containers;
+        }
+    }
+}
+
 /// Which stream a log line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -23,6 +23,7 @@ mod app;
 mod audit;
 mod certificate;
 mod config;
+pub mod contract;
 mod deployment;
 mod identity;
 mod job;

@@ -7,20 +7,16 @@ use async_trait::async_trait;
 use rivetr_core::access::Scope;
 use rivetr_core::error::{Error, Result};
 use rivetr_core::model::{CertificateInfo, SecretString, StoredCertificate};
-use rivetr_core::store::CertificateRepo;
+use rivetr_core::store::{CertificateRepo, contract};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, QuerySelect, Set};
 
-use super::job::check_line;
 use crate::SqlStore;
 use crate::codec;
 use crate::entity::{acme_accounts, certificates};
 use crate::error::DbContext;
 
 const DOING: &str = "read or change certificates";
-
-/// The longest certificate key or directory URL.
-const MAX_KEY: usize = 4096;
 
 /// Where the PEM of certificate (`key`, `directory_url`) is sealed.
 fn pem_place(key: &str, directory_url: &str) -> String {
@@ -57,8 +53,16 @@ impl SqlStore {
 impl CertificateRepo for SqlStore {
     async fn put_certificate(&self, scope: &Scope, cert: StoredCertificate) -> Result<()> {
         scope.require_system(DOING)?;
-        check_line("a certificate key", &cert.key, MAX_KEY)?;
-        check_line("an ACME directory URL", &cert.directory_url, MAX_KEY)?;
+        contract::line(
+            "a certificate key",
+            &cert.key,
+            contract::MAX_CERTIFICATE_KEY,
+        )?;
+        contract::line(
+            "an ACME directory URL",
+            &cert.directory_url,
+            contract::MAX_CERTIFICATE_KEY,
+        )?;
         let sealed = self.seal_secret(
             &pem_place(&cert.key, &cert.directory_url),
             &cert.pem,
@@ -182,7 +186,11 @@ impl CertificateRepo for SqlStore {
         key: SecretString,
     ) -> Result<()> {
         scope.require_system(DOING)?;
-        check_line("an ACME directory URL", directory_url, MAX_KEY)?;
+        contract::line(
+            "an ACME directory URL",
+            directory_url,
+            contract::MAX_CERTIFICATE_KEY,
+        )?;
         let contact = codec::json_text(&contact)?;
         let sealed = self.seal_secret(
             &account_place(&contact, directory_url),

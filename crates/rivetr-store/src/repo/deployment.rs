@@ -9,7 +9,6 @@
 //! the clause and needs nothing more).
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use rivetr_core::access::Scope;
 use rivetr_core::error::{Error, Result};
 use rivetr_core::id::{AppId, DeploymentId, TeamId, UserId};
@@ -79,32 +78,6 @@ fn changes(deployment: &Deployment) -> Result<deployments::ActiveModel> {
         finished_at: Set(deployment.finished_at),
         ..Default::default()
     })
-}
-
-/// Apply a transition the caller has already checked, with the timestamp
-/// rules: leaving `Queued` sets `started_at`; reaching `Live` or a terminal
-/// status sets `finished_at` (the first time: a deployment that went live
-/// keeps the instant it did so when it is later replaced).
-fn apply(deployment: &mut Deployment, update: DeploymentUpdate, now: DateTime<Utc>) {
-    if deployment.status == DeploymentStatus::Queued && update.status != DeploymentStatus::Queued {
-        deployment.started_at.get_or_insert(now);
-    }
-    if update.status == DeploymentStatus::Live || update.status.is_terminal() {
-        deployment.finished_at.get_or_insert(now);
-    }
-    deployment.status = update.status;
-    if let Some(reason) = update.reason {
-        deployment.reason = Some(reason);
-    }
-    if let Some(commit) = update.commit {
-        deployment.commit = Some(commit);
-    }
-    if let Some(image) = update.image {
-        deployment.image = Some(image);
-    }
-    if let Some(containers) = update.containers {
-        deployment.containers = containers;
-    }
 }
 
 /// Store `deployment`'s changed columns if its stored status is still
@@ -330,11 +303,11 @@ impl DeploymentRepo for SqlStore {
                 let mut previous = to_model(row)?;
                 let replaced =
                     DeploymentUpdate::to(DeploymentStatus::Replaced).reason(reason.clone());
-                apply(&mut previous, replaced, now);
+                previous.apply_update(replaced, now);
                 compare_and_set(&txn, &previous, DeploymentStatus::Live).await?;
             }
         }
-        apply(&mut deployment, update, now);
+        deployment.apply_update(update, now);
         if !compare_and_set(&txn, &deployment, from).await? {
             return Err(Error::conflict(format!(
                 "deployment #{} changed while it was being moved from {from}",
@@ -371,7 +344,7 @@ impl DeploymentRepo for SqlStore {
             let mut older = to_model(row)?;
             let update = DeploymentUpdate::to(DeploymentStatus::Superseded)
                 .reason(format!("superseded by deployment #{}", deployment.number));
-            apply(&mut older, update, now);
+            older.apply_update(update, now);
             if compare_and_set(&txn, &older, DeploymentStatus::Queued).await? {
                 superseded.push(older);
             }

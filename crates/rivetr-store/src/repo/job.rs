@@ -17,7 +17,7 @@ use rivetr_core::access::Scope;
 use rivetr_core::error::{Error, ErrorKind, Result};
 use rivetr_core::id::JobId;
 use rivetr_core::model::{Job, JobKind, JobLease, JobStatus, NewJob};
-use rivetr_core::store::JobRepo;
+use rivetr_core::store::{JobRepo, contract};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend,
@@ -32,46 +32,13 @@ use crate::error::DbContext;
 
 const DOING: &str = "use the job queue";
 
-/// The longest worker name and dedupe key.
-const MAX_NAME: usize = 200;
-
 /// How many times `enqueue_job` tries again when the job holding its dedupe
 /// key finished between the insert and the read.
 const DEDUPE_TRIES: usize = 5;
 
-/// Refuses empty text, text over `max` characters, and control characters.
-pub(super) fn check_line(what: &str, s: &str, max: usize) -> Result<()> {
-    if s.is_empty() {
-        return Err(Error::invalid_input(format!("{what} must not be empty")));
-    }
-    if s.chars().count() > max {
-        return Err(Error::invalid_input(format!(
-            "{what} is longer than {max} characters"
-        )));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(Error::invalid_input(format!(
-            "{what} must not hold control characters"
-        )));
-    }
-    Ok(())
-}
-
-/// `now + d` at the precision both backends keep, refusing durations
-/// chrono cannot represent.
-pub(super) fn after(now: DateTime<Utc>, d: Duration) -> Result<DateTime<Utc>> {
-    chrono::Duration::from_std(d)
-        .ok()
-        .and_then(|d| now.checked_add_signed(d))
-        .map(codec::micros)
-        .ok_or_else(|| Error::invalid_input(format!("duration {d:?} is too long")))
-}
-
-fn nonzero(lease: Duration) -> Result<()> {
-    if lease.is_zero() {
-        return Err(Error::invalid_input("a lease must last longer than zero"));
-    }
-    Ok(())
+/// `now + d` at the precision the store keeps.
+fn after(now: DateTime<Utc>, d: Duration) -> Result<DateTime<Utc>> {
+    contract::instant_after(now, d).map(codec::micros)
 }
 
 fn job_of(row: jobs::Model) -> Result<Job> {
@@ -211,7 +178,7 @@ impl JobRepo for SqlStore {
             Error::invalid_input(format!("{} attempts are too many", new.max_attempts))
         })?;
         if let Some(key) = &new.dedupe_key {
-            check_line("a dedupe key", key, MAX_NAME)?;
+            contract::line("a dedupe key", key, contract::MAX_NAME)?;
         }
         let row = jobs::Model {
             id: uuid_of(JobId::new()),
@@ -283,8 +250,8 @@ impl JobRepo for SqlStore {
         if kinds.is_empty() {
             return Err(Error::invalid_input("name the job kinds this worker runs"));
         }
-        check_line("a worker name", worker, MAX_NAME)?;
-        nonzero(lease)?;
+        contract::line("a worker name", worker, contract::MAX_NAME)?;
+        contract::lease(lease)?;
         let now = codec::now();
         let expires_at = after(now, lease)?;
         let kinds: Vec<&str> = kinds.iter().map(JobKind::as_str).collect();
@@ -343,7 +310,7 @@ impl JobRepo for SqlStore {
         lease: Duration,
     ) -> Result<Job> {
         scope.require_system(DOING)?;
-        nonzero(lease)?;
+        contract::lease(lease)?;
         let expires_at = after(codec::now(), lease)?;
         self.change_leased(id, token, |mut row| {
             row.lease_expires_at = Some(expires_at);

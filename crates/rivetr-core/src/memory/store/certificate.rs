@@ -8,19 +8,24 @@ use super::platform::{CertRow, check_line};
 use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::model::{CertificateInfo, SecretString, StoredCertificate};
-use crate::store::CertificateRepo;
+use crate::store::{CertificateRepo, contract};
 
 const DOING: &str = "read or change certificates";
-
-/// The longest certificate key or directory URL.
-const MAX_KEY: usize = 4096;
 
 #[async_trait]
 impl CertificateRepo for MemoryStore {
     async fn put_certificate(&self, scope: &Scope, cert: StoredCertificate) -> Result<()> {
         scope.require_system(DOING)?;
-        check_line("a certificate key", &cert.key, MAX_KEY)?;
-        check_line("an ACME directory URL", &cert.directory_url, MAX_KEY)?;
+        check_line(
+            "a certificate key",
+            &cert.key,
+            contract::MAX_CERTIFICATE_KEY,
+        )?;
+        check_line(
+            "an ACME directory URL",
+            &cert.directory_url,
+            contract::MAX_CERTIFICATE_KEY,
+        )?;
         let key = (cert.key.clone(), cert.directory_url.clone());
         let row = CertRow {
             cert,
@@ -86,7 +91,11 @@ impl CertificateRepo for MemoryStore {
         key: SecretString,
     ) -> Result<()> {
         scope.require_system(DOING)?;
-        check_line("an ACME directory URL", directory_url, MAX_KEY)?;
+        check_line(
+            "an ACME directory URL",
+            directory_url,
+            contract::MAX_CERTIFICATE_KEY,
+        )?;
         let id = (contact, directory_url.to_owned());
         self.state().platform.acme_accounts.insert(id, key);
         Ok(())

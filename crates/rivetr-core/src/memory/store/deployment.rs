@@ -1,7 +1,7 @@
 //! Deployments and their logs.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use super::MemoryStore;
 use crate::access::Scope;
@@ -12,32 +12,6 @@ use crate::model::{
     Page, Trigger,
 };
 use crate::store::{DeploymentRepo, LogRepo, TakenDeployment};
-
-/// Apply a transition the caller has already checked, with the timestamp
-/// rules: leaving `Queued` sets `started_at`; reaching `Live` or a terminal
-/// status sets `finished_at` (the first time: a deployment that went live
-/// keeps the instant it did so when it is later replaced).
-fn apply(deployment: &mut Deployment, update: DeploymentUpdate, now: DateTime<Utc>) {
-    if deployment.status == DeploymentStatus::Queued && update.status != DeploymentStatus::Queued {
-        deployment.started_at.get_or_insert(now);
-    }
-    if update.status == DeploymentStatus::Live || update.status.is_terminal() {
-        deployment.finished_at.get_or_insert(now);
-    }
-    deployment.status = update.status;
-    if let Some(reason) = update.reason {
-        deployment.reason = Some(reason);
-    }
-    if let Some(commit) = update.commit {
-        deployment.commit = Some(commit);
-    }
-    if let Some(image) = update.image {
-        deployment.image = Some(image);
-    }
-    if let Some(containers) = update.containers {
-        deployment.containers = containers;
-    }
-}
 
 #[async_trait]
 impl DeploymentRepo for MemoryStore {
@@ -144,7 +118,7 @@ impl DeploymentRepo for MemoryStore {
                 if let Some(previous) = state.deployments.get_mut(&other) {
                     let replaced =
                         DeploymentUpdate::to(DeploymentStatus::Replaced).reason(reason.clone());
-                    apply(previous, replaced, now);
+                    previous.apply_update(replaced, now);
                 }
             }
         }
@@ -152,7 +126,7 @@ impl DeploymentRepo for MemoryStore {
             .deployments
             .get_mut(&id)
             .ok_or_else(|| Error::not_found(format!("deployment {id}")))?;
-        apply(deployment, update, now);
+        deployment.apply_update(update, now);
         Ok(deployment.clone())
     }
 
@@ -175,7 +149,7 @@ impl DeploymentRepo for MemoryStore {
             if let Some(older) = state.deployments.get_mut(&id) {
                 let update = DeploymentUpdate::to(DeploymentStatus::Superseded)
                     .reason(format!("superseded by deployment #{number}"));
-                apply(older, update, now);
+                older.apply_update(update, now);
                 superseded.push(older.clone());
             }
         }

@@ -11,19 +11,9 @@ use crate::access::Scope;
 use crate::error::{Error, Result};
 use crate::id::JobId;
 use crate::model::{Job, JobKind, JobLease, JobStatus, NewJob};
-use crate::store::JobRepo;
+use crate::store::{JobRepo, contract};
 
 const DOING: &str = "use the job queue";
-
-/// The longest worker name and dedupe key.
-const MAX_NAME: usize = 200;
-
-fn nonzero(lease: Duration) -> Result<()> {
-    if lease.is_zero() {
-        return Err(Error::invalid_input("a lease must last longer than zero"));
-    }
-    Ok(())
-}
 
 impl State {
     fn job_mut(&mut self, id: JobId) -> Result<&mut Job> {
@@ -61,7 +51,7 @@ impl JobRepo for MemoryStore {
             return Err(Error::invalid_input("a job needs at least one attempt"));
         }
         if let Some(key) = &new.dedupe_key {
-            check_line("a dedupe key", key, MAX_NAME)?;
+            check_line("a dedupe key", key, contract::MAX_NAME)?;
         }
         let mut state = self.state();
         if let Some(key) = &new.dedupe_key {
@@ -103,8 +93,8 @@ impl JobRepo for MemoryStore {
         if kinds.is_empty() {
             return Err(Error::invalid_input("name the job kinds this worker runs"));
         }
-        check_line("a worker name", worker, MAX_NAME)?;
-        nonzero(lease)?;
+        check_line("a worker name", worker, contract::MAX_NAME)?;
+        contract::lease(lease)?;
         let now = Utc::now();
         let expires_at = after(now, lease)?;
         let mut state = self.state();
@@ -154,7 +144,7 @@ impl JobRepo for MemoryStore {
         lease: Duration,
     ) -> Result<Job> {
         scope.require_system(DOING)?;
-        nonzero(lease)?;
+        contract::lease(lease)?;
         let expires_at = after(Utc::now(), lease)?;
         let mut state = self.state();
         let job = state.leased_job(id, token)?;

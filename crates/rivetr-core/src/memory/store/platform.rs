@@ -3,13 +3,10 @@
 //! notification channels), kept apart from the core [`State`](super::State)
 //! rows.
 
-use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
 
 use super::Table;
-use crate::error::{Error, Result};
 use crate::id::{ChannelId, CredentialId, JobId, TeamId, UserId};
 use crate::model::{
     AuditEntry, Credential, Job, NotificationChannel, PasswordHash, SecretString, SettingKey,
@@ -48,34 +45,7 @@ impl Platform {
     }
 }
 
-/// `now + d`, refusing durations chrono cannot represent.
-pub(super) fn after(now: DateTime<Utc>, d: Duration) -> Result<DateTime<Utc>> {
-    chrono::Duration::from_std(d)
-        .ok()
-        .and_then(|d| now.checked_add_signed(d))
-        .ok_or_else(|| Error::invalid_input(format!("duration {d:?} is too long")))
-}
-
-/// Refuses empty text, text over `max` characters, and control characters.
-pub(super) fn check_line(what: &str, s: &str, max: usize) -> Result<()> {
-    if s.is_empty() {
-        return Err(Error::invalid_input(format!("{what} must not be empty")));
-    }
-    line(what, s, max)
-}
-
-/// Refuses text over `max` characters and control characters (empty is
-/// fine).
-pub(super) fn line(what: &str, s: &str, max: usize) -> Result<()> {
-    if s.chars().count() > max {
-        return Err(Error::invalid_input(format!(
-            "{what} is longer than {max} characters"
-        )));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(Error::invalid_input(format!(
-            "{what} must not hold control characters"
-        )));
-    }
-    Ok(())
-}
+// The input rules of the traits' contracts, shared with other stores.
+pub(super) use crate::store::contract::{
+    instant_after as after, line as check_line, optional_line as line,
+};
