@@ -29,26 +29,6 @@ fn account_place(contact: &str, directory_url: &str) -> String {
     format!("acme_accounts.key_sealed:{contact}:{directory_url}")
 }
 
-impl SqlStore {
-    fn seal_secret(&self, place: &str, secret: &SecretString, what: &str) -> Result<Vec<u8>> {
-        self.sealer()
-            .seal(place.as_bytes(), secret.expose().as_bytes())
-            .map_err(|e| Error::internal(format!("sealing {what}")).with_source(e))
-    }
-
-    /// The plain text of a sealed value; one that does not open (a wrong or
-    /// missing key, tampering, a value moved from another row) is an
-    /// `Internal` error naming `what`, never garbage.
-    fn open_secret(&self, place: &str, sealed: &[u8], what: &str) -> Result<SecretString> {
-        let plain = self.sealer().open(place.as_bytes(), sealed).map_err(|e| {
-            Error::internal(format!("{what} cannot be unsealed: {e}")).with_source(e)
-        })?;
-        String::from_utf8(plain)
-            .map(SecretString::new)
-            .map_err(|e| Error::internal(format!("{what} is not text")).with_source(e))
-    }
-}
-
 #[async_trait]
 impl CertificateRepo for SqlStore {
     async fn put_certificate(&self, scope: &Scope, cert: StoredCertificate) -> Result<()> {

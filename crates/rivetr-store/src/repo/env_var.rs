@@ -84,16 +84,11 @@ impl SqlStore {
     /// wrong or missing key, tampering, a value moved from another row) is
     /// an `Internal` error, never garbage.
     fn open_env_var(&self, app: uuid::Uuid, key: &str, sealed: &[u8]) -> Result<SecretString> {
-        let place = sealed_place(app, key);
-        let plain = self.sealer().open(place.as_bytes(), sealed).map_err(|e| {
-            Error::internal(format!(
-                "the secret env var {key} of app {app} cannot be unsealed: {e}"
-            ))
-            .with_source(e)
-        })?;
-        String::from_utf8(plain)
-            .map(SecretString::new)
-            .map_err(|e| codec::corrupt("secret env var", key).with_source(e))
+        self.open_secret(
+            &sealed_place(app, key),
+            sealed,
+            &format!("the secret env var {key} of app {app}"),
+        )
     }
 }
 

@@ -23,6 +23,7 @@ mod job;
 mod log;
 mod notification;
 mod project;
+mod sealed;
 mod secret;
 mod settings;
 mod sign_in;

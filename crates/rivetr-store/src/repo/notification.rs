@@ -93,25 +93,11 @@ impl SqlStore {
                 row.id
             ))
         })?;
-        let plain = self
-            .sealer()
-            .open(config_place(row.id).as_bytes(), sealed)
-            .map_err(|e| {
-                Error::internal(format!(
-                    "the config of notification channel {} cannot be unsealed: {e}",
-                    row.id
-                ))
-                .with_source(e)
-            })?;
-        String::from_utf8(plain)
-            .map(SecretString::new)
-            .map_err(|e| {
-                Error::internal(format!(
-                    "the config of notification channel {} is not text",
-                    row.id
-                ))
-                .with_source(e)
-            })
+        self.open_secret(
+            &config_place(row.id),
+            sealed,
+            &format!("the config of notification channel {}", row.id),
+        )
     }
 }
 

@@ -60,22 +60,11 @@ impl SqlStore {
     /// wrong or missing key, tampering, a value moved from another row) is
     /// an `Internal` error, never garbage.
     fn open_credential(&self, row: &credentials::Model) -> Result<SecretString> {
-        let plain = self
-            .sealer()
-            .open(value_place(row.id).as_bytes(), &row.value_sealed)
-            .map_err(|e| {
-                Error::internal(format!(
-                    "the value of credential {} cannot be unsealed: {e}",
-                    row.id
-                ))
-                .with_source(e)
-            })?;
-        String::from_utf8(plain)
-            .map(SecretString::new)
-            .map_err(|e| {
-                Error::internal(format!("the value of credential {} is not text", row.id))
-                    .with_source(e)
-            })
+        self.open_secret(
+            &value_place(row.id),
+            &row.value_sealed,
+            &format!("the value of credential {}", row.id),
+        )
     }
 
     /// One try of `put_credential`: insert, or replace the team's

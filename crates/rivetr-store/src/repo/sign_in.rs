@@ -169,20 +169,11 @@ impl CredentialRepo for SqlStore {
         else {
             return Ok(None);
         };
-        let plain = self
-            .sealer()
-            .open(totp_place(uuid_of(user)).as_bytes(), &sealed)
-            .map_err(|e| {
-                Error::internal(format!(
-                    "the TOTP secret of user {user} cannot be unsealed: {e}"
-                ))
-                .with_source(e)
-            })?;
-        String::from_utf8(plain)
-            .map(|s| Some(SecretString::new(s)))
-            .map_err(|e| {
-                Error::internal(format!("the TOTP secret of user {user} is not text"))
-                    .with_source(e)
-            })
+        self.open_secret(
+            &totp_place(uuid_of(user)),
+            &sealed,
+            &format!("the TOTP secret of user {user}"),
+        )
+        .map(Some)
     }
 }
