@@ -37,7 +37,7 @@ pub fn line(what: &str, s: &str, max: usize) -> Result<()> {
     optional_line(what, s, max)
 }
 
-/// Like [`line`], but empty is fine.
+/// Like [`line()`], but empty is fine.
 ///
 /// # Errors
 ///
