@@ -5,8 +5,9 @@
 
 use serde::Deserialize;
 
+use super::github_style::{Repository, pull_request};
 use super::payload::{self, Commit, Headers, PushFields};
-use super::{PullRequestAction, PullRequestEvent, RepoRef, WebhookError, WebhookEvent, signature};
+use super::{WebhookError, WebhookEvent, signature};
 
 const SIGNATURE: &str = "X-Gitea-Signature";
 const FORGEJO_SIGNATURE: &str = "X-Forgejo-Signature";
@@ -29,27 +30,13 @@ pub(super) fn verify_and_parse(
 fn parse(event: &str, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
     match event {
         "push" => push(event, payload::json(event, body)?),
-        "pull_request" | "pull_request_sync" => pull_request(event, payload::json(event, body)?),
+        "pull_request" | "pull_request_sync" => {
+            pull_request(event, payload::json(event, body)?, "synchronized")
+        }
         _ => Ok(payload::ignored(
             event,
             "Rivetr acts on push and pull_request events",
         )),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Repository {
-    full_name: String,
-    clone_url: Option<String>,
-    ssh_url: Option<String>,
-}
-
-impl Repository {
-    fn to_ref(&self) -> RepoRef {
-        payload::repo_ref(
-            &self.full_name,
-            [self.clone_url.as_deref(), self.ssh_url.as_deref()],
-        )
     }
 }
 
@@ -91,54 +78,4 @@ fn push(event: &str, p: Push) -> Result<WebhookEvent, WebhookError> {
             .and_then(|u| u.login.or(u.username))
             .unwrap_or_default(),
     })
-}
-
-#[derive(Debug, Deserialize)]
-struct PullRequestPayload {
-    action: String,
-    number: u64,
-    pull_request: PullRequest,
-    repository: Repository,
-}
-
-#[derive(Debug, Deserialize)]
-struct PullRequest {
-    #[serde(default)]
-    merged: bool,
-    head: Branch,
-    base: Branch,
-}
-
-#[derive(Debug, Deserialize)]
-struct Branch {
-    #[serde(rename = "ref")]
-    name: String,
-    sha: String,
-    repo: Option<Repository>,
-}
-
-fn pull_request(event: &str, p: PullRequestPayload) -> Result<WebhookEvent, WebhookError> {
-    let action = match p.action.as_str() {
-        "opened" => PullRequestAction::Opened,
-        "synchronized" => PullRequestAction::Synchronize,
-        "reopened" => PullRequestAction::Reopened,
-        "closed" if p.pull_request.merged => PullRequestAction::Merged,
-        "closed" => PullRequestAction::Closed,
-        other => {
-            return Ok(payload::ignored(
-                &format!("{event}:{other}"),
-                "the pull request's code did not change",
-            ));
-        }
-    };
-    let pr = p.pull_request;
-    Ok(WebhookEvent::PullRequest(PullRequestEvent {
-        number: p.number,
-        action,
-        head_branch: payload::ref_name(event, &pr.head.name)?,
-        head_sha: payload::commit_id(event, "head sha", &pr.head.sha)?,
-        base_branch: payload::ref_name(event, &pr.base.name)?,
-        repository: p.repository.to_ref(),
-        head_repository: pr.head.repo.as_ref().map(Repository::to_ref),
-    }))
 }

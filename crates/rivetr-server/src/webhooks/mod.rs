@@ -31,6 +31,7 @@ mod error;
 mod event;
 mod gitea;
 mod github;
+mod github_style;
 mod gitlab;
 mod payload;
 mod repo_key;
