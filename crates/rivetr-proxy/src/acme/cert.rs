@@ -66,6 +66,19 @@ impl Issued {
     }
 }
 
+/// When the certificate in `pem` expires: `pem` as an [`AcmeCache`]
+/// stores it (private key and chain, leaf first), so a cache can keep the
+/// expiry beside it.
+///
+/// [`AcmeCache`]: super::AcmeCache
+///
+/// # Errors
+///
+/// [`CertError`] when `pem` holds no usable key and chain.
+pub fn certificate_not_after(pem: &[u8]) -> Result<SystemTime, CertError> {
+    Issued::from_pem(pem).map(|issued| issued.not_after)
+}
+
 fn validity(leaf: &CertificateDer<'_>) -> Result<(SystemTime, SystemTime), CertError> {
     let (_, cert) =
         x509_parser::parse_x509_certificate(leaf).map_err(|e| CertError::X509(e.to_string()))?;

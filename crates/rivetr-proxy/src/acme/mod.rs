@@ -105,7 +105,7 @@ mod order;
 mod task;
 
 pub use self::cache::{AcmeCache, CacheError, FileCache};
-pub use self::cert::CertError;
+pub use self::cert::{CertError, certificate_not_after};
 pub use self::config::{
     AcmeConfig, AcmeConfigError, Backoff, ChallengeType, LETS_ENCRYPT_PRODUCTION,
     LETS_ENCRYPT_STAGING,

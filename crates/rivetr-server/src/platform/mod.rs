@@ -24,6 +24,7 @@
 //! # Ok(()) }
 //! ```
 
+mod acme_cache;
 mod error;
 mod parts;
 
@@ -44,6 +45,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use acme_cache::StoreAcmeCache;
 pub use error::StartError;
 pub use parts::prepare_data_dir;
 
