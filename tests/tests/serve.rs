@@ -25,6 +25,14 @@ fn serve_starts_on_sqlite_and_docker_answers_and_stops_cleanly() {
         "{}",
         version.body
     );
+    // Every API failure has one JSON shape, unknown routes included.
+    let missing = get(rivetr.api, "/api/v1/no-such-thing", "localhost").unwrap();
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains(r#""code":"not_found""#),
+        "{}",
+        missing.body
+    );
     // The proxy is up: a host no app has is a 404, not a refused connection.
     let unknown = get(rivetr.proxy, "/", "nothing.example.com").unwrap();
     assert_eq!(unknown.status, 404);

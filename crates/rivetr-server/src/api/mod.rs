@@ -1,5 +1,8 @@
-//! The REST API under `/api/v1` (in progress: system health and version).
+//! The REST API under `/api/v1` (in progress: system health and version),
+//! with one error shape ([`ApiError`]) for every failure, unknown routes
+//! included.
 
+mod error;
 mod health;
 
 use std::sync::Arc;
@@ -8,6 +11,8 @@ use axum::Router;
 use axum::routing::get;
 use rivetr_core::engine::Engine;
 use rivetr_core::store::Store;
+
+pub use error::ApiError;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -51,5 +56,6 @@ pub fn router(state: ApiState) -> Router {
         .route("/health", get(health::health))
         .route("/api/v1/system/health", get(health::health))
         .route("/api/v1/system/version", get(health::version))
+        .fallback(|| async { ApiError::no_route() })
         .with_state(state)
 }
