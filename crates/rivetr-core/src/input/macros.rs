@@ -66,3 +66,7 @@ macro_rules! string_type {
         }
     };
 }
+
+// Path-addressable for the other string types of the crate
+// (`crate::input::string_type!`), e.g. the model's dotted names.
+pub(crate) use string_type;

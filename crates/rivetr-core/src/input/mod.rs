@@ -54,6 +54,7 @@
 
 #[macro_use]
 mod macros;
+pub(crate) use macros::string_type;
 
 mod abs_path;
 mod app_name;

@@ -47,8 +47,9 @@ pub(crate) fn check(what: &'static str, s: &str, min_segments: usize) -> Result<
     Ok(())
 }
 
-/// Defines a string newtype checked by [`check`], with `FromStr`, `TryFrom`,
-/// `Display`, `AsRef<str>` and serde (deserializing validates).
+/// Defines a string newtype checked by [`check`], with the conversions of
+/// every input string type (`FromStr`, `TryFrom`, `Display`, `AsRef<str>`,
+/// serde with validation) from `crate::input::string_type!`.
 macro_rules! dotted_name {
     ($(#[$doc:meta])* $name:ident, $what:literal, min_segments = $min:literal) => {
         $(#[$doc])*
@@ -68,58 +69,7 @@ macro_rules! dotted_name {
             }
         }
 
-        impl ::std::str::FromStr for $name {
-            type Err = $crate::input::InputError;
-            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
-                Self::parse(s)
-            }
-        }
-
-        impl ::std::convert::TryFrom<::std::string::String> for $name {
-            type Error = $crate::input::InputError;
-            fn try_from(s: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
-                Self::parse(&s)
-            }
-        }
-
-        impl ::std::convert::TryFrom<&str> for $name {
-            type Error = $crate::input::InputError;
-            fn try_from(s: &str) -> ::std::result::Result<Self, Self::Error> {
-                Self::parse(s)
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl ::std::convert::AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(
-                &self,
-                serializer: S,
-            ) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(
-                deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(
-                    deserializer,
-                )?;
-                Self::parse(&s).map_err(::serde::de::Error::custom)
-            }
-        }
+        $crate::input::string_type!($name);
     };
 }
 
