@@ -134,7 +134,7 @@ impl SqlStore {
 const CHECK_VALUE: &[u8] = b"rivetr sealing key check";
 
 fn check_place(key_id: &str) -> String {
-    format!("sealing_keys.check:{key_id}")
+    seal::place("sealing_keys", "check", &[&key_id])
 }
 
 impl fmt::Debug for SqlStore {

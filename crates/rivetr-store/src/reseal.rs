@@ -123,12 +123,8 @@ struct SealedRow {
 
 impl SealedColumn {
     fn place(&self, keys: &[KeyValue]) -> String {
-        let mut place = format!("{}.{}", self.table, self.sealed);
-        for key in keys {
-            place.push(':');
-            place.push_str(&key.to_string());
-        }
-        place
+        let keys: Vec<&dyn fmt::Display> = keys.iter().map(|k| k as &dyn fmt::Display).collect();
+        crate::seal::place(self.table, self.sealed, &keys)
     }
 
     fn key_exprs(&self) -> Vec<SimpleExpr> {

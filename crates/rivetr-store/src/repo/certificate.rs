@@ -20,13 +20,13 @@ const DOING: &str = "read or change certificates";
 
 /// Where the PEM of certificate (`key`, `directory_url`) is sealed.
 fn pem_place(key: &str, directory_url: &str) -> String {
-    format!("certificates.pem_sealed:{key}:{directory_url}")
+    crate::seal::place("certificates", "pem_sealed", &[&key, &directory_url])
 }
 
 /// Where the ACME account key for (`contact`, `directory_url`) is sealed;
 /// `contact` is the stored JSON text of the contact list.
 fn account_place(contact: &str, directory_url: &str) -> String {
-    format!("acme_accounts.key_sealed:{contact}:{directory_url}")
+    crate::seal::place("acme_accounts", "key_sealed", &[&contact, &directory_url])
 }
 
 #[async_trait]

@@ -28,7 +28,7 @@ use crate::error::DbContext;
 /// the row id, so it stays the same across upserts and a reseal can
 /// recompute it from the row.
 fn sealed_place(app: uuid::Uuid, key: &str) -> String {
-    format!("env_vars.sealed:{app}:{key}")
+    crate::seal::place("env_vars", "sealed", &[&app, &key])
 }
 
 /// The team of app `app` if `scope` may do `action` on it; a missing app and

@@ -24,7 +24,7 @@ use crate::error::DbContext;
 /// Where the config of channel `id` is sealed: the additional data that
 /// binds the sealed bytes to their row.
 fn config_place(id: uuid::Uuid) -> String {
-    format!("notification_channels.config_sealed:{id}")
+    crate::seal::place("notification_channels", "config_sealed", &[&id])
 }
 
 fn what(id: ChannelId) -> String {

@@ -28,7 +28,7 @@ const PUT_TRIES: usize = 3;
 /// Where the value of credential `id` is sealed: the additional data that
 /// binds the sealed bytes to their row.
 fn value_place(id: uuid::Uuid) -> String {
-    format!("credentials.value_sealed:{id}")
+    crate::seal::place("credentials", "value_sealed", &[&id])
 }
 
 fn what(id: CredentialId) -> String {

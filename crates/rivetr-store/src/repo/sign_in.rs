@@ -22,7 +22,7 @@ const DOING: &str = "read or change sign-in credentials";
 /// Where the TOTP secret of `user` is sealed: the additional data that binds
 /// the sealed bytes to their row.
 fn totp_place(user: uuid::Uuid) -> String {
-    format!("user_credentials.totp_sealed:{user}")
+    crate::seal::place("user_credentials", "totp_sealed", &[&user])
 }
 
 fn unknown_user(user: UserId) -> Error {

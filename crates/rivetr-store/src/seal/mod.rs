@@ -21,11 +21,14 @@
 
 mod key;
 mod key_file;
+mod place;
 mod sealer;
 
 pub use key::{KeyId, SealingKey};
 pub use key_file::{KeyFile, KeyFileError};
 pub use sealer::{SealError, Sealer};
+
+pub(crate) use place::place;
 
 #[cfg(test)]
 mod tests;
