@@ -14,6 +14,7 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -23,7 +24,40 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// 401: no credential, or one that is not (or no longer) valid.
+    #[must_use]
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+    }
+
+    /// 429: over a rate limit; retry after `seconds`.
+    #[must_use]
+    pub fn too_many(message: impl Into<String>, seconds: u64) -> Self {
+        let mut err = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message);
+        err.retry_after = Some(seconds.max(1));
+        err
+    }
+
+    /// 400 with a message.
+    #[must_use]
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// The machine-readable code (`not_found`, `unauthenticated`, …).
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The human-readable message.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// No route answers this path.
@@ -68,18 +102,32 @@ impl From<Error> for ApiError {
             status,
             code: err.kind().as_str(),
             message,
+            retry_after: None,
         }
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+impl From<rivetr_core::input::InputError> for ApiError {
+    fn from(err: rivetr_core::input::InputError) -> Self {
+        Error::from(err).into()
+    }
+}
+
+/// The body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorBody)]
+pub(crate) struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
-struct Inner<'a> {
+/// What went wrong.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ErrorDetail)]
+pub(crate) struct Inner<'a> {
+    /// Machine-readable: `not_found`, `conflict`, `invalid_input`,
+    /// `permission_denied`, `unauthenticated`, `csrf`, `rate_limited`, …
     code: &'a str,
+    /// For people.
     message: &'a str,
 }
 
@@ -91,7 +139,18 @@ impl IntoResponse for ApiError {
                 message: &self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"rivetr\""),
+            );
+        }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -1,61 +1,70 @@
-//! The REST API under `/api/v1` (in progress: system health and version),
-//! with one error shape ([`ApiError`]) for every failure, unknown routes
-//! included.
+//! The REST API under `/api/v1`: JSON in and out, one error shape
+//! ([`ApiError`]) for every failure (unknown routes included), and an
+//! OpenAPI document at `/api/v1/openapi.json` generated from the handlers.
+//!
+//! Who may call what is decided where data is read: handlers pass the
+//! [`Caller`]'s scope to every store call, and the store refuses what the
+//! role does not allow. Each operation's security requirement in the
+//! document names the permission it needs (see [`openapi`]).
 
+mod apps;
+pub mod caller;
+mod client_ip;
+mod deployments;
 mod error;
-mod health;
-
-use std::sync::Arc;
+pub mod extract;
+pub mod openapi;
+mod projects;
+mod session;
+mod state;
+mod system;
+mod teams;
+mod webhooks;
 
 use axum::Router;
+use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
-use rivetr_core::engine::Engine;
-use rivetr_core::store::Store;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
+pub use caller::{Caller, Credential, Signed};
+pub use client_ip::ClientIp;
 pub use error::ApiError;
+pub use state::{ApiSettings, ApiState};
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct ApiState {
-    store: Arc<dyn Store>,
-    engine: Engine,
-}
-
-impl ApiState {
-    /// State over a store and a running engine.
-    #[must_use]
-    pub fn new(store: Arc<dyn Store>, engine: Engine) -> Self {
-        Self { store, engine }
-    }
-
-    /// The store handlers read and write through (always with the
-    /// caller's scope).
-    #[must_use]
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    /// The deploy engine.
-    #[must_use]
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-}
-
-impl std::fmt::Debug for ApiState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiState")
-            .field("store", &self.store)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The API's routes.
+/// The API's routes, `/api/v1/openapi.json` and `/health` included.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/health", get(health::health))
-        .route("/api/v1/system/health", get(health::health))
-        .route("/api/v1/system/version", get(health::version))
+    let (router, doc) = documented_routes().split_for_parts();
+    let document = match doc.to_json() {
+        Ok(json) => json,
+        Err(err) => {
+            tracing::error!(error = %err, "the OpenAPI document does not serialize");
+            String::from("{}")
+        }
+    };
+    router
+        .route("/health", get(system::health))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { ([(CONTENT_TYPE, "application/json")], document) }),
+        )
         .fallback(|| async { ApiError::no_route() })
         .with_state(state)
+}
+
+/// The OpenAPI document of every route.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+fn documented_routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(system::routes())
+        .merge(session::routes())
+        .merge(projects::routes())
+        .merge(apps::routes())
+        .merge(deployments::routes())
+        .merge(teams::routes())
+        .merge(webhooks::routes())
 }

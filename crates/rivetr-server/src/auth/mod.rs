@@ -63,6 +63,7 @@ pub mod password;
 pub mod password_policy;
 pub mod rate_limit;
 pub mod server_key;
+pub mod service;
 pub mod session;
 pub mod session_store;
 pub mod setup_token;

@@ -15,6 +15,10 @@ use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
 use super::{Config, ConfigError};
+use crate::api::ApiSettings;
+use crate::auth::client_addr::TrustedProxies;
+use crate::auth::password::HashParams;
+use crate::auth::service::AuthSettings;
 
 impl Config {
     /// The database URL: `store.url`, else SQLite at `<data_dir>/rivetr.db`.
@@ -205,6 +209,53 @@ impl Config {
             allow_engine_socket: e.allow_engine_socket,
             publish_port_range: e.publish_port_range.map(|r| (r.start, r.end)),
             allow_public_ports: e.allow_public_ports,
+        }
+    }
+}
+
+impl Config {
+    /// How the API authenticates callers.
+    #[must_use]
+    pub fn auth_settings(&self) -> AuthSettings {
+        let public = self.server.public_url.as_ref();
+        AuthSettings {
+            hash_params: HashParams::PRODUCTION,
+            min_password_length: usize::try_from(self.auth.min_password_length).unwrap_or(12),
+            session_ttl: chrono::TimeDelta::from_std(self.auth.session_ttl.get())
+                .unwrap_or(chrono::TimeDelta::days(14)),
+            login_per_minute: self.auth.login_rate_limit,
+            trusted_proxies: TrustedProxies::new(self.trusted_proxies()),
+            public_origin: public.map(ToString::to_string),
+            secure_cookie: public.is_some_and(super::PublicUrl::is_https),
+        }
+    }
+
+    /// The API's other settings; the apps' base domain defaults to the
+    /// proxy address's sslip.io name (`127.0.0.1.sslip.io`).
+    #[must_use]
+    pub fn api_settings(&self) -> ApiSettings {
+        let apps_domain = self.server.apps_domain.as_ref().map_or_else(
+            || {
+                let ip = self.proxy.http_listen.ip();
+                let ip = if ip.is_unspecified() {
+                    std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+                } else {
+                    ip
+                };
+                match ip {
+                    std::net::IpAddr::V4(v4) => format!("{v4}.sslip.io"),
+                    std::net::IpAddr::V6(v6) => {
+                        format!("{}.sslip.io", v6.to_string().replace(':', "-"))
+                    }
+                }
+            },
+            |d| d.as_str().to_owned(),
+        );
+        ApiSettings {
+            app_base_domain: Some(apps_domain),
+            max_webhook_bytes: usize::try_from(self.server.max_webhook_body.get())
+                .unwrap_or(usize::MAX),
+            max_upload_bytes: usize::try_from(self.server.max_upload.get()).unwrap_or(usize::MAX),
         }
     }
 }

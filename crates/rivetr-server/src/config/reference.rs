@@ -174,6 +174,22 @@ static REFERENCE: &[ReferenceEntry] = &[
         "Free space the data dir's file system must have at start-up.",
     ),
     derived(
+        "server.apps_domain",
+        Text,
+        "`<proxy.http_listen IP>.sslip.io`",
+        "Base domain under which every app gets a generated domain, `<app>-<short id>.<apps_domain>`: a wildcard DNS record (`*.apps.example.com`) pointing at this machine, or an sslip.io-style name.",
+    ),
+    entry(
+        "server.max_webhook_body",
+        Size,
+        "Largest webhook body accepted; larger deliveries are refused with 413 before any parsing.",
+    ),
+    entry(
+        "server.max_upload",
+        Size,
+        "Largest source archive accepted by `POST /api/v1/apps/{app}/deploy/archive`.",
+    ),
+    derived(
         "store.url",
         Url,
         "`sqlite://<data_dir>/rivetr.db`",

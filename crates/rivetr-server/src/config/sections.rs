@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use rivetr_core::input::{Email, HostPath};
+use rivetr_core::input::{DomainName, Email, HostPath};
 use serde::{Deserialize, Serialize};
 
 use super::types::{AcmeDirectory, Challenge, LogFormat, PortRange, PublicUrl, Secret, TrustedNet};
@@ -30,6 +30,12 @@ pub struct ServerSection {
     pub skip_self_checks: bool,
     /// Free disk space below which the start-up check fails (default 1 GiB).
     pub min_free_disk: ByteSize,
+    /// Base domain of generated app domains (`<app>-<id>.<apps_domain>`).
+    pub apps_domain: Option<DomainName>,
+    /// Largest webhook body accepted (default 1 MiB).
+    pub max_webhook_body: ByteSize,
+    /// Largest uploaded source archive accepted (default 256 MiB).
+    pub max_upload: ByteSize,
 }
 
 impl Default for ServerSection {
@@ -41,6 +47,9 @@ impl Default for ServerSection {
             trusted_proxies: Vec::new(),
             skip_self_checks: false,
             min_free_disk: ByteSize::new(1 << 30),
+            apps_domain: None,
+            max_webhook_body: ByteSize::new(1 << 20),
+            max_upload: ByteSize::new(256 << 20),
         }
     }
 }

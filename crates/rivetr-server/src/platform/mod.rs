@@ -50,6 +50,9 @@ pub use error::StartError;
 pub use parts::prepare_data_dir;
 
 use crate::api;
+use crate::auth::server_key::ServerKey;
+use crate::auth::service::{AuthService, AuthSettings};
+use crate::auth::session_store::SessionStore;
 use crate::auth::setup_token::SetupTokenFile;
 use crate::config::Config;
 
@@ -62,9 +65,17 @@ pub struct PlatformBuilder {
     sources: Vec<Arc<dyn SourceFetcher>>,
     builders: Vec<Arc<dyn Builder>>,
     notifiers: Vec<Arc<dyn Notifier>>,
+    auth: Option<AuthSettings>,
 }
 
 impl PlatformBuilder {
+    /// Authenticate with these settings instead of the config's (tests
+    /// use cheap password hashing this way).
+    pub fn auth_settings(mut self, settings: AuthSettings) -> Self {
+        self.auth = Some(settings);
+        self
+    }
+
     /// Use this store instead of opening the configured database.
     pub fn store(mut self, store: Arc<dyn Store>) -> Self {
         self.store = Some(store);
@@ -110,6 +121,7 @@ impl PlatformBuilder {
             None => parts::open_store(&config).await?,
         };
         let setup = prepare_setup_token(&config, store.as_ref()).await?;
+        let auth = build_auth(&config, self.auth, &store, &setup).await?;
         let (runtime, docker) = match self.runtime {
             Some(runtime) => (runtime, None),
             None => parts::connect_runtime(&config).await?,
@@ -179,12 +191,20 @@ impl PlatformBuilder {
             }
         };
         let api_addr = local_addr(&api_listener, api_listen);
-        let state = api::ApiState::new(Arc::clone(&store), engine.clone());
+        let auth_handle = Arc::clone(&auth);
+        let state = api::ApiState::new(
+            Arc::clone(&store),
+            engine.clone(),
+            auth,
+            config.api_settings(),
+        );
         let api_shutdown = CancellationToken::new();
         let api_task = {
             let shutdown = api_shutdown.clone();
             tokio::spawn(async move {
-                let served = axum::serve(api_listener, api::router(state))
+                let app = api::router(state)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>();
+                let served = axum::serve(api_listener, app)
                     .with_graceful_shutdown(shutdown.cancelled_owned())
                     .await;
                 if let Err(err) = served {
@@ -194,6 +214,7 @@ impl PlatformBuilder {
         };
         tracing::info!(%api_addr, %proxy_addr, "rivetr is up");
         Ok(Platform {
+            auth: auth_handle,
             setup,
             store,
             engine,
@@ -210,6 +231,7 @@ impl PlatformBuilder {
 
 /// A running platform: store, engine, proxy and API.
 pub struct Platform {
+    auth: Arc<AuthService>,
     setup: Arc<SetupTokenFile>,
     store: Arc<dyn Store>,
     engine: Engine,
@@ -233,6 +255,7 @@ impl Platform {
             sources: Vec::new(),
             builders: Vec::new(),
             notifiers: Vec::new(),
+            auth: None,
         }
     }
 
@@ -241,6 +264,12 @@ impl Platform {
     #[must_use]
     pub fn setup_token(&self) -> &Arc<SetupTokenFile> {
         &self.setup
+    }
+
+    /// Authentication (token hashes, sessions, the password hasher).
+    #[must_use]
+    pub fn auth(&self) -> &Arc<AuthService> {
+        &self.auth
     }
 
     /// The store.
@@ -341,6 +370,35 @@ async fn prepare_setup_token(
             source: rivetr_core::Error::internal(source.to_string()),
         })?;
     Ok(Arc::new(setup))
+}
+
+/// The authentication service: the server key (`<data dir>/auth.key`),
+/// sessions kept in the store, the setup token.
+async fn build_auth(
+    config: &Config,
+    settings: Option<AuthSettings>,
+    store: &Arc<dyn Store>,
+    setup: &Arc<SetupTokenFile>,
+) -> Result<Arc<AuthService>, StartError> {
+    let key = ServerKey::load_or_create(&config.server.data_dir)
+        .await
+        .map_err(|source| StartError::Part {
+            what: "the server key",
+            source: rivetr_core::Error::internal(source.to_string()),
+        })?;
+    let sessions = session_store(store);
+    let settings = settings.unwrap_or_else(|| config.auth_settings());
+    let auth = AuthService::new(settings, &key, sessions, Arc::clone(setup)).map_err(|source| {
+        StartError::Part {
+            what: "authentication",
+            source: rivetr_core::Error::internal(source.to_string()),
+        }
+    })?;
+    Ok(Arc::new(auth))
+}
+
+fn session_store(_store: &Arc<dyn Store>) -> Arc<dyn SessionStore> {
+    Arc::new(crate::auth::session_store::MemorySessionStore::new())
 }
 
 async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, StartError> {
