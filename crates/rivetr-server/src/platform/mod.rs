@@ -459,8 +459,9 @@ async fn build_auth(
     Ok(Arc::new(auth))
 }
 
-fn session_store(_store: &Arc<dyn Store>) -> Arc<dyn SessionStore> {
-    Arc::new(crate::auth::session_store::MemorySessionStore::new())
+/// Sessions live in the platform's store, so they survive a restart.
+fn session_store(store: &Arc<dyn Store>) -> Arc<dyn SessionStore> {
+    Arc::new(crate::auth::session_store::StoreSessions::new(Arc::clone(store)))
 }
 
 async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, StartError> {
