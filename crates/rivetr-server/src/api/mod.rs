@@ -5,7 +5,7 @@
 //! Who may call what is decided where data is read: handlers pass the
 //! [`Caller`]'s scope to every store call, and the store refuses what the
 //! role does not allow. Each operation's security requirement in the
-//! document names the permission it needs (see [`openapi`]).
+//! document names the permission it needs (see [`mod@openapi`] and [`permissions`]).
 
 mod apps;
 pub mod caller;
@@ -14,6 +14,7 @@ mod deployments;
 mod error;
 pub mod extract;
 pub mod openapi;
+pub mod permissions;
 mod projects;
 mod session;
 mod state;

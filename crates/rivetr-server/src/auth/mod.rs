@@ -49,10 +49,11 @@
 //! - **Password change / sign-out everywhere**: every session of the user
 //!   ends ([`session::Sessions::end_all`]).
 //!
-//! Session storage is behind the [`session_store::SessionStore`] trait;
-//! for now only [`session_store::MemorySessionStore`] implements it
-//! (sessions do not survive a restart). The durable implementation comes
-//! with the store's session table.
+//! Session storage is behind the [`session_store::SessionStore`] trait:
+//! the server keeps sessions in the platform's store
+//! ([`session_store::StoreSessions`], so they survive a restart);
+//! [`session_store::MemorySessionStore`] serves embedders and tests
+//! without a store.
 
 pub mod api_token;
 pub mod client_addr;
