@@ -60,15 +60,15 @@ fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// The caller's token, or the 401 the API answers.
-fn authorize(headers: &HeaderMap) -> Result<(), Response> {
+/// The 401 the API answers unless the caller has the token.
+fn refusal(headers: &HeaderMap) -> Option<Response> {
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     if auth == Some(&format!("Bearer {TOKEN}")) {
-        Ok(())
+        None
     } else {
-        Err(api_error(
+        Some(api_error(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "the token is not valid",
@@ -118,7 +118,7 @@ async fn deployment_logs(
     UrlPath(id): UrlPath<String>,
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = refusal(&headers) {
         return refused;
     }
     let wants_sse = headers
@@ -146,7 +146,7 @@ async fn deployment_logs(
 }
 
 async fn deployment(headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = refusal(&headers) {
         return refused;
     }
     axum::Json(json!({"id": id, "number": 4, "status": "live"})).into_response()
@@ -158,7 +158,7 @@ async fn start_deployment(
     UrlPath((app, action)): UrlPath<(String, String)>,
     body: String,
 ) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = refusal(&headers) {
         return refused;
     }
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
@@ -180,7 +180,7 @@ async fn app_logs(
     headers: HeaderMap,
     Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    if let Err(refused) = authorize(&headers) {
+    if let Some(refused) = refusal(&headers) {
         return refused;
     }
     let lines = ["listening on :8080", "GET / 200", "GET /health 200"];
@@ -207,14 +207,19 @@ async fn fake_api() -> (String, Seen) {
         .route(
             "/api/v1/auth/me",
             get(|headers: HeaderMap| async move {
-                match authorize(&headers) {
-                    Ok(()) => axum::Json(json!({
+                match refusal(&headers) {
+                    None => axum::Json(json!({
                         "user": {"id": "u1", "email": "owner@acme.test"},
-                        "team": {"id": "t1", "name": "acme"},
-                        "role": "owner"
+                        "teams": [
+                            {"team_id": "t0", "team_name": "other", "role": "viewer"},
+                            {"team_id": "t1", "team_name": "acme", "role": "owner"}
+                        ],
+                        "team": "t1",
+                        "role": "owner",
+                        "authenticated_by": "token"
                     }))
                     .into_response(),
-                    Err(refused) => refused,
+                    Some(refused) => refused,
                 }
             }),
         )
@@ -231,7 +236,7 @@ async fn fake_api() -> (String, Seen) {
             get(
                 |headers: HeaderMap,
                  Query(q): Query<std::collections::HashMap<String, String>>| async move {
-                    if let Err(refused) = authorize(&headers) {
+                    if let Some(refused) = refusal(&headers) {
                         return refused;
                     }
                     let items: Vec<Value> = apps()

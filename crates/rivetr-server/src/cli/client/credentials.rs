@@ -169,6 +169,9 @@ pub(crate) fn resolve(url: Option<&str>, token: Option<&str>) -> Result<Credenti
             url,
             token: saved.token,
         }),
+        (None, Some(_), None) => Err(ClientError::NotLoggedIn(
+            "which server? pass --url or set RIVETR_URL (or run `rivetr login`)".to_owned(),
+        )),
         (Some(url), None, _) => Err(ClientError::NotLoggedIn(format!(
             "no token for {url}: run `rivetr login --url {url}` or set RIVETR_TOKEN"
         ))),

@@ -53,28 +53,34 @@ pub(crate) fn health(health: &Value) -> (Option<String>, Option<String>) {
 /// Who `GET /api/v1/auth/me` says the caller is.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Me {
-    /// `user.email` (or `email`).
+    /// `user.email`.
     pub(crate) email: Option<String>,
-    /// `team.name`, `team` or `team_name`.
+    /// The acting team's name: the `teams[]` entry (`team_id`, `team_name`)
+    /// whose id is `team`; else `team` itself.
     pub(crate) team: Option<String>,
-    /// `role` (or `team.role`).
+    /// `role`: the caller's role in that team.
     pub(crate) role: Option<String>,
 }
 
-/// Read `GET /api/v1/auth/me`.
+/// Read `GET /api/v1/auth/me`: `{user: {email}, team, role, teams:
+/// [{team_id, team_name, role}]}`.
 pub(crate) fn me(me: &Value) -> Me {
+    let team_id = first_str(me, &[&["team"], &["team", "id"]]);
+    let team_name = me
+        .get("teams")
+        .and_then(Value::as_array)
+        .and_then(|teams| {
+            teams
+                .iter()
+                .find(|t| first_str(t, &[&["team_id"]]) == team_id)
+        })
+        .and_then(|t| first_str(t, &[&["team_name"]]));
     Me {
-        email: first_str(me, &[&["user", "email"], &["email"], &["user", "name"]]),
-        team: first_str(
-            me,
-            &[
-                &["team", "name"],
-                &["team"],
-                &["team_name"],
-                &["team", "id"],
-            ],
-        ),
-        role: first_str(me, &[&["role"], &["team", "role"]]),
+        email: first_str(me, &[&["user", "email"], &["email"]]),
+        team: team_name
+            .or_else(|| first_str(me, &[&["team", "name"]]))
+            .or(team_id),
+        role: first_str(me, &[&["role"]]),
     }
 }
 
