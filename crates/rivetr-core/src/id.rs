@@ -126,3 +126,7 @@ typed_id!(
     /// Identifies a [`NotificationChannel`](crate::model::NotificationChannel).
     ChannelId, "notification channel id"
 );
+typed_id!(
+    /// Identifies a [`WebhookDelivery`](crate::model::WebhookDelivery).
+    WebhookDeliveryId, "webhook delivery id"
+);

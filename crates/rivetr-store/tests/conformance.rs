@@ -28,7 +28,8 @@ on_both_backends!(whole_suite_through_dyn_store, |db| {
 });
 
 // The platform repositories (jobs, audit, settings, certificates, sign-in
-// credentials, team credentials, notification channels).
+// credentials, team credentials, notification channels, sessions,
+// invitations, webhook deliveries).
 on_both_backends!(jobs, |db| suite::jobs(&db.store).await);
 on_both_backends!(audit, |db| suite::audit(&db.store).await);
 on_both_backends!(settings, |db| suite::settings(&db.store).await);
@@ -36,6 +37,12 @@ on_both_backends!(certificates, |db| suite::certificates(&db.store).await);
 on_both_backends!(sign_in, |db| suite::sign_in(&db.store).await);
 on_both_backends!(secrets, |db| suite::secrets(&db.store).await);
 on_both_backends!(notification_channels, |db| suite::notification_channels(
+    &db.store
+)
+.await);
+on_both_backends!(sessions, |db| suite::sessions(&db.store).await);
+on_both_backends!(invitations, |db| suite::invitations(&db.store).await);
+on_both_backends!(webhook_deliveries, |db| suite::webhook_deliveries(
     &db.store
 )
 .await);

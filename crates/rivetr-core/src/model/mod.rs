@@ -20,9 +20,11 @@ mod notification_channel;
 mod password_hash;
 mod project;
 mod secret;
+mod session;
 mod setting;
 mod team;
 mod volume;
+mod webhook_delivery;
 
 pub(crate) mod duration_ms;
 
@@ -46,8 +48,11 @@ pub use notification_channel::{ChannelKind, NewNotificationChannel, Notification
 pub use password_hash::PasswordHash;
 pub use project::{Environment, NewProject, Project};
 pub use secret::SecretString;
+pub use session::StoredSession;
 pub use setting::SettingKey;
 pub use team::{
-    Action, ApiToken, Invitation, Membership, NewApiToken, NewUser, Role, Team, TokenScope, User,
+    Action, ApiToken, Invitation, Membership, NewApiToken, NewInvitation, NewUser, Role, Team,
+    TokenScope, User,
 };
 pub use volume::{NewVolume, Volume};
+pub use webhook_delivery::{NewWebhookDelivery, WebhookDelivery, WebhookOutcome, WebhookProvider};

@@ -149,7 +149,28 @@ pub struct Invitation {
     pub role: Role,
     /// Who sent it.
     pub invited_by: UserId,
-    /// After this instant the invitation is void.
+    /// From this instant on the invitation is void.
+    pub expires_at: DateTime<Utc>,
+    /// When it was sent.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What it takes to create an [`Invitation`]. The token the invited person
+/// redeems is shown to them once; only a hash of it is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInvitation {
+    /// The team to join.
+    pub team_id: TeamId,
+    /// Who is invited: only the user signing in with this address may
+    /// accept (compared without regard to ASCII case).
+    pub email: Email,
+    /// The role granted on acceptance.
+    pub role: Role,
+    /// Who sends it.
+    pub invited_by: UserId,
+    /// Hash of the invitation token (never the token).
+    pub token_hash: String,
+    /// From this instant on the invitation is void.
     pub expires_at: DateTime<Utc>,
 }
 

@@ -10,6 +10,8 @@
 //! assert!(contract::line("a worker name", "worker-1", contract::MAX_NAME).is_ok());
 //! assert!(contract::line("a worker name", "", contract::MAX_NAME).is_err());
 //! assert!(contract::lease(Duration::ZERO).is_err());
+//! assert!(contract::session_hash(&"0f".repeat(32)).is_ok());
+//! assert!(contract::session_hash(&"0F".repeat(32)).is_err());
 //! ```
 
 use std::time::Duration;
@@ -23,6 +25,34 @@ pub const MAX_NAME: usize = 200;
 
 /// The longest certificate key and ACME directory URL, in characters.
 pub const MAX_CERTIFICATE_KEY: usize = 4096;
+
+/// The longest webhook event name and delivery id, in characters.
+pub const MAX_WEBHOOK_EVENT: usize = 200;
+
+/// The longest webhook delivery message, in characters.
+pub const MAX_WEBHOOK_MESSAGE: usize = 1000;
+
+/// How many deliveries [`WebhookDeliveryRepo`](super::WebhookDeliveryRepo)
+/// keeps per app (and of deliveries no app matched): recording one more
+/// deletes the oldest.
+pub const KEEP_WEBHOOK_DELIVERIES: usize = 100;
+
+/// A session hash: exactly 64 lowercase hex characters (a SHA-256 sized
+/// keyed hash, as [`StoredSession::hash`](crate::model::StoredSession::hash)
+/// holds).
+///
+/// # Errors
+///
+/// `InvalidInput` for anything else.
+pub fn session_hash(hash: &str) -> Result<()> {
+    if hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "a session hash must be 64 lowercase hex characters",
+        ))
+    }
+}
 
 /// A one-line value: not empty, at most `max` characters, no control
 /// characters. `what` names it in the error (`InvalidInput`).

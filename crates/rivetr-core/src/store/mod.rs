@@ -15,7 +15,8 @@
 //!
 //! The platform's own tables ([`JobRepo`], [`AuditRepo`], [`SettingsRepo`],
 //! [`CertificateRepo`], [`CredentialRepo`], [`SecretRepo`],
-//! [`NotificationChannelRepo`]) are part of `Store` too; their checks can
+//! [`NotificationChannelRepo`], [`SessionRepo`], [`InvitationRepo`],
+//! [`WebhookDeliveryRepo`]) are part of `Store` too; their checks can
 //! also run alone through
 //! `rivetr_core::testkit::store::platform_conformance`.
 
@@ -26,12 +27,15 @@ mod config;
 pub mod contract;
 mod deployment;
 mod identity;
+mod invitation;
 mod job;
 mod notification;
 mod project;
 mod secret;
+mod session;
 mod settings;
 mod sign_in;
+mod webhook;
 
 use std::fmt;
 
@@ -41,12 +45,15 @@ pub use certificate::CertificateRepo;
 pub use config::{DomainRepo, EnvVarRepo, VolumeRepo};
 pub use deployment::{DeploymentRepo, LogRepo, TakenDeployment};
 pub use identity::{TeamRepo, TokenRepo, UserRepo};
+pub use invitation::InvitationRepo;
 pub use job::JobRepo;
 pub use notification::NotificationChannelRepo;
 pub use project::ProjectRepo;
 pub use secret::SecretRepo;
+pub use session::SessionRepo;
 pub use settings::SettingsRepo;
 pub use sign_in::CredentialRepo;
+pub use webhook::WebhookDeliveryRepo;
 
 /// What a store offers beyond the repository traits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -89,6 +96,9 @@ pub trait Store:
     + CredentialRepo
     + SecretRepo
     + NotificationChannelRepo
+    + SessionRepo
+    + InvitationRepo
+    + WebhookDeliveryRepo
     + fmt::Debug
     + Send
     + Sync

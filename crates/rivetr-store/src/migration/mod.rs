@@ -14,6 +14,7 @@
 
 mod m20261207_000001_core;
 mod m20261207_000002_platform;
+mod m20261208_000001_server;
 mod util;
 
 use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261207_000001_core::Migration),
             Box::new(m20261207_000002_platform::Migration),
+            Box::new(m20261208_000001_server::Migration),
         ]
     }
 }

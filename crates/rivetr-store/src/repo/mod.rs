@@ -19,16 +19,19 @@ mod deployment;
 mod domain;
 mod env_var;
 mod identity;
+mod invitation;
 mod job;
 mod log;
 mod notification;
 mod project;
 mod sealed;
 mod secret;
+mod session;
 mod settings;
 mod sign_in;
 mod token;
 mod volume;
+mod webhook;
 
 pub use log::PruneReport;
 

@@ -11,13 +11,16 @@ mod certificate;
 mod config;
 mod deployment;
 mod identity;
+mod invitation;
 mod job;
 mod notification;
 mod platform;
 mod project;
 mod secret;
+mod session;
 mod settings;
 mod sign_in;
+mod webhook;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -275,6 +278,7 @@ impl State {
         self.env_vars.retain(|v| v.app_id != app);
         self.domains.retain(|d| d.app_id != app);
         self.volumes.retain(|v| v.app_id != app);
+        self.platform.delete_app_rows(app);
     }
 
     /// Remove a team and everything it owns.

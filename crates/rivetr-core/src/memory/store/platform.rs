@@ -1,16 +1,17 @@
 //! The tables of the platform's own repositories (jobs, audit log,
 //! settings, certificates, sign-in credentials, team credentials,
-//! notification channels), kept apart from the core [`State`](super::State)
+//! notification channels, sessions, invitations, webhook deliveries), kept
+//! apart from the core [`State`](super::State)
 //! rows.
 
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
 use super::Table;
-use crate::id::{ChannelId, CredentialId, JobId, TeamId, UserId};
+use crate::id::{AppId, ChannelId, CredentialId, InvitationId, JobId, TeamId, UserId};
 use crate::model::{
-    AuditEntry, Credential, Job, NotificationChannel, PasswordHash, SecretString, SettingKey,
-    StoredCertificate,
+    AuditEntry, Credential, Invitation, Job, NotificationChannel, PasswordHash, SecretString,
+    SettingKey, StoredCertificate, StoredSession, WebhookDelivery,
 };
 
 /// A stored certificate and when it was stored.
@@ -34,6 +35,12 @@ pub(super) struct Platform {
     pub(super) totp_secrets: HashMap<UserId, SecretString>,
     pub(super) credentials: Table<CredentialId, Credential>,
     pub(super) channels: Table<ChannelId, NotificationChannel>,
+    /// By hash.
+    pub(super) sessions: HashMap<String, StoredSession>,
+    /// With the hash of their token.
+    pub(super) invitations: Table<InvitationId, (Invitation, String)>,
+    /// Oldest first.
+    pub(super) webhook_deliveries: Vec<WebhookDelivery>,
 }
 
 impl Platform {
@@ -42,6 +49,12 @@ impl Platform {
     pub(super) fn delete_team_rows(&mut self, team: TeamId) {
         self.credentials.retain(|c| c.team_id != team);
         self.channels.retain(|c| c.team_id != team);
+        self.invitations.retain(|(i, _)| i.team_id != team);
+    }
+
+    /// Remove a deleted app's rows.
+    pub(super) fn delete_app_rows(&mut self, app: AppId) {
+        self.webhook_deliveries.retain(|d| d.app_id != Some(app));
     }
 }
 

@@ -42,6 +42,21 @@ async fn every_platform_suite_passes_from_many_tasks_at_once() {
 }
 
 #[tokio::test]
+async fn sessions_keep_their_contract() {
+    suite::sessions(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn invitations_keep_their_contract() {
+    suite::invitations(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn webhook_deliveries_keep_their_contract() {
+    suite::webhook_deliveries(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
 async fn the_audit_log_keeps_its_contract() {
     suite::audit(&MemoryStore::new()).await;
 }

@@ -12,7 +12,8 @@
 //!
 //! [`platform_conformance`] does the same for the platform's own
 //! repositories (job queue, audit log, settings, certificates, sign-in
-//! credentials, team credentials, notification channels). The job checks
+//! credentials, team credentials, notification channels, browser sessions,
+//! invitations, webhook deliveries). The job checks
 //! use kinds of their own and wait for short (50 ms) leases to run out by
 //! polling (for up to 10 s), never by a fixed sleep.
 //!
@@ -56,6 +57,7 @@ mod deployments;
 mod fixtures;
 mod helpers;
 mod identity;
+mod invitations;
 mod jobs;
 mod logs;
 mod platform_fixtures;
@@ -63,9 +65,11 @@ mod projects;
 mod roles;
 mod scoping;
 mod secrets;
+mod sessions;
 mod settings;
 mod sign_in;
 mod tokens;
+mod webhook_deliveries;
 
 pub use apps::apps;
 pub use audit::audit;
@@ -75,19 +79,23 @@ pub use channels::notification_channels;
 pub use config::config;
 pub use deployments::deployments;
 pub use identity::identity;
+pub use invitations::invitations;
 pub use jobs::jobs;
 pub use logs::logs;
 pub use projects::projects;
 pub use roles::roles;
 pub use scoping::scoping;
 pub use secrets::secrets;
+pub use sessions::sessions;
 pub use settings::settings;
 pub use sign_in::sign_in;
 pub use tokens::tokens;
+pub use webhook_deliveries::webhook_deliveries;
 
 use crate::store::{
-    AuditRepo, CertificateRepo, CredentialRepo, JobRepo, NotificationChannelRepo, SecretRepo,
-    SettingsRepo, Store, TeamRepo, UserRepo,
+    AppRepo, AuditRepo, CertificateRepo, CredentialRepo, InvitationRepo, JobRepo,
+    NotificationChannelRepo, ProjectRepo, SecretRepo, SessionRepo, SettingsRepo, Store, TeamRepo,
+    UserRepo, WebhookDeliveryRepo,
 };
 
 /// Run every check of the suite.
@@ -109,12 +117,13 @@ pub async fn conformance<S: Store + ?Sized>(store: &S) {
 }
 
 /// Run every check of the platform repositories: [`jobs`], [`audit`],
-/// [`settings`], [`certificates`], [`sign_in`], [`secrets`] and
-/// [`notification_channels`] ([`conformance`] runs these too).
+/// [`settings`], [`certificates`], [`sign_in`], [`secrets`],
+/// [`notification_channels`], [`sessions`], [`invitations`] and
+/// [`webhook_deliveries`] ([`conformance`] runs these too).
 ///
 /// Accepts any store implementing them, not only a whole [`Store`]
-/// (`TeamRepo` and `UserRepo` make the teams and users the team-scoped
-/// checks act in).
+/// (`TeamRepo`, `UserRepo`, `ProjectRepo` and `AppRepo` make the teams,
+/// users and apps the scoped checks act in).
 pub async fn platform_conformance<S>(store: &S)
 where
     S: JobRepo
@@ -124,8 +133,13 @@ where
         + CredentialRepo
         + SecretRepo
         + NotificationChannelRepo
+        + SessionRepo
+        + InvitationRepo
+        + WebhookDeliveryRepo
         + TeamRepo
         + UserRepo
+        + ProjectRepo
+        + AppRepo
         + ?Sized,
 {
     jobs(store).await;
@@ -135,4 +149,7 @@ where
     sign_in(store).await;
     secrets(store).await;
     notification_channels(store).await;
+    sessions(store).await;
+    invitations(store).await;
+    webhook_deliveries(store).await;
 }

@@ -1,11 +1,11 @@
-//! Setup for the platform checks, which need only users and teams (not a
-//! whole [`Store`](crate::store::Store)).
+//! Setup for the platform checks, which need only users, teams and apps
+//! (not a whole [`Store`](crate::store::Store)).
 
 use super::helpers::{ok, parse, tag};
 use crate::access::Scope;
 use crate::id::TeamId;
-use crate::model::{NewUser, Role, User};
-use crate::store::{TeamRepo, UserRepo};
+use crate::model::{App, AppSpec, NewApp, NewProject, NewUser, Role, User};
+use crate::store::{AppRepo, ProjectRepo, TeamRepo, UserRepo};
 
 /// A team made for one check, with its owner.
 pub(super) struct Crew {
@@ -62,4 +62,32 @@ pub(super) async fn member<S: TeamRepo + UserRepo + ?Sized>(
 /// platform's only, where a member of any team must be refused.
 pub(super) fn stranger() -> Scope {
     Scope::member(crate::id::UserId::new(), TeamId::new(), Role::Owner)
+}
+
+/// A new app in a new project of `crew`'s team (created by its owner).
+pub(super) async fn app<S: ProjectRepo + AppRepo + ?Sized>(store: &S, crew: &Crew) -> App {
+    let new = NewProject {
+        team_id: crew.team,
+        name: parse(&format!("project-{}", tag())),
+    };
+    let project = ok(
+        store.create_project(&crew.owner_scope, new).await,
+        "create_project by the team owner",
+    );
+    let envs = ok(
+        store.list_environments(&crew.owner_scope, project.id).await,
+        "list_environments",
+    );
+    let Some(env) = envs.first() else {
+        panic!("store contract: create_project creates a first environment");
+    };
+    let new = NewApp {
+        environment_id: env.id,
+        name: parse(&format!("web-{}", tag())),
+        spec: AppSpec::from_image(parse("example/web:v1")),
+    };
+    ok(
+        store.create_app(&crew.owner_scope, new).await,
+        "create_app by the team owner",
+    )
 }
