@@ -594,3 +594,56 @@ async fn usage_errors_exit_2() {
         stderr(&out)
     );
 }
+
+mod common;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_and_a_refused_token_against_the_real_api() {
+    let api = common::TestApi::start().await;
+    let owner = api.team("acme").await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let out = rivetr(
+        dir.path(),
+        &[],
+        &["login", "--url", &api.base, "--token", &owner.token],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "login: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains(&format!("as {} (team acme, role owner)", owner.email)),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        mode(&dir.path().join("rivetr").join("credentials.toml")),
+        0o600
+    );
+
+    let other = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut bad = owner.token.clone();
+    let last = if bad.ends_with('A') { "B" } else { "A" };
+    bad.replace_range(bad.len() - 1.., last);
+    let out = rivetr(
+        other.path(),
+        &[],
+        &["login", "--url", &api.base, "--token", &bad],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let answer = api
+        .http
+        .get(api.url("/api/v1/auth/me"))
+        .bearer_auth(&bad)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("me: {e}"));
+    let (status, _, message) = common::error_code(answer).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        stderr(&out),
+        format!("error: {message}\nhint: log in again with `rivetr login` or set RIVETR_TOKEN\n")
+    );
+    assert!(!other.path().join("rivetr").exists());
+}
