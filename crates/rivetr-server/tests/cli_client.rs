@@ -1,5 +1,10 @@
 //! The `rivetr` client commands, run as the real binary against a fake API
-//! (canned JSON and event streams on 127.0.0.1:0).
+//! (canned JSON and event streams on 127.0.0.1:0), and `login` against the
+//! real API on memory parts.
+
+#![allow(clippy::unwrap_used, reason = "the shared test harness unwraps")]
+
+mod common;
 
 use std::convert::Infallible;
 use std::io::Write;
@@ -595,7 +600,6 @@ async fn usage_errors_exit_2() {
     );
 }
 
-mod common;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_and_a_refused_token_against_the_real_api() {
