@@ -72,6 +72,12 @@ pub(crate) fn load(path: &Path) -> Result<Option<Credentials>, ClientError> {
             });
         }
     };
+    if std::fs::metadata(path).is_ok_and(|meta| meta.permissions().mode() & 0o077 != 0) {
+        super::output::eprintln(&format!(
+            "warning: {} can be read by other users; run `chmod 600` on it",
+            path.display()
+        ));
+    }
     toml::from_str(&text).map(Some).map_err(|err| {
         ClientError::Input(format!(
             "{} is not a valid credentials file ({}); run `rivetr login` again",

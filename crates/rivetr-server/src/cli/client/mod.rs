@@ -41,7 +41,8 @@ pub enum ClientCommand {
     Login(LoginArgs),
     /// Forget the saved login.
     Logout(LogoutArgs),
-    /// The server's version and health, who you are, how many apps.
+    /// The server's version and health, who you are, how many apps
+    /// (exits 1 when the server is not healthy).
     Status(StatusArgs),
     /// Work with apps.
     Apps(AppsArgs),

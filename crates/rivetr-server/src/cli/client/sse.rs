@@ -5,6 +5,12 @@
 //! `\r` and the `\n`); `field: value` lines set `event`, `data` (joined with
 //! `\n`), `id` and `retry`; lines starting with `:` are comments (keep-alives);
 //! a blank line dispatches the event, unless it has no data.
+//!
+//! A line longer than [`MAX_LINE`] bytes is cut there (the rest of it is
+//! dropped), so a broken server cannot make the client grow without bound.
+
+/// The longest line kept, in bytes.
+pub(crate) const MAX_LINE: usize = 1 << 20;
 
 /// One dispatched event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -71,7 +77,8 @@ impl SseParser {
                         events.push(event);
                     }
                 }
-                _ => self.line.push(byte),
+                _ if self.line.len() < MAX_LINE => self.line.push(byte),
+                _ => {}
             }
         }
         events
@@ -202,6 +209,17 @@ mod tests {
             vec![ev("message", "a", Some("3")), ev("message", "b", Some("3"))]
         );
         assert_eq!(parser.last_id(), Some("3"));
+    }
+
+    #[test]
+    fn overlong_lines_are_cut() {
+        let mut parser = SseParser::new();
+        let mut body = b"data: ".to_vec();
+        body.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        body.extend(b"\n\n");
+        let events = parser.push(&body);
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].data.len(), MAX_LINE - "data: ".len());
     }
 
     #[test]
