@@ -27,11 +27,13 @@ const BROKEN: &str = "0190a000-0000-7000-8000-000000000002";
 const API_1: &str = "0190a000-0000-7000-8000-000000000003";
 const API_2: &str = "0190a000-0000-7000-8000-000000000004";
 const QUIET: &str = "0190a000-0000-7000-8000-000000000005";
+const SLOW: &str = "0190a000-0000-7000-8000-000000000006";
 const PROJECT_1: &str = "0190b000-0000-7000-8000-000000000001";
 const PROJECT_2: &str = "0190b000-0000-7000-8000-000000000002";
 const DEP_LIVE: &str = "0190c000-0000-7000-8000-000000000001";
 const DEP_FAILED: &str = "0190c000-0000-7000-8000-000000000002";
 const DEP_QUIET: &str = "0190c000-0000-7000-8000-000000000003";
+const DEP_SLOW: &str = "0190c000-0000-7000-8000-000000000004";
 const DEP_OLD: &str = "0190c000-0000-7000-8000-000000000009";
 
 /// What the fake API was asked (method, path, body), in order.
@@ -90,6 +92,7 @@ fn apps() -> Vec<Value> {
         json!({"id": API_1, "name": "api", "project_id": PROJECT_1, "live_deployment": null, "domains": []}),
         json!({"id": API_2, "name": "api", "project_id": PROJECT_2, "live_deployment": null, "domains": []}),
         json!({"id": QUIET, "name": "quiet", "project_id": PROJECT_2, "live_deployment": null, "domains": []}),
+        json!({"id": SLOW, "name": "slow", "project_id": PROJECT_2, "live_deployment": null, "domains": []}),
     ]
 }
 
@@ -119,6 +122,7 @@ fn log_event(seq: u32, text: &str) -> String {
 }
 
 async fn deployment_logs(
+    State(seen): State<Seen>,
     headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
     Query(query): Query<std::collections::HashMap<String, String>>,
@@ -131,6 +135,27 @@ async fn deployment_logs(
         .is_some_and(|v| v == "text/event-stream");
     if !wants_sse || query.get("follow").map(String::as_str) != Some("true") {
         return api_error(StatusCode::BAD_REQUEST, "bad_request", "fake: follow only");
+    }
+    let resumed_after = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    seen.push(
+        "GET",
+        format!("/api/v1/deployments/{id}/logs"),
+        json!({ "last_event_id": resumed_after }),
+    );
+    if id == DEP_SLOW {
+        // Closes after its first line; the rest comes when resumed.
+        let body = match resumed_after.as_deref() {
+            None => format!(
+                "retry: 10\n\n{}{}",
+                status_event("building", None),
+                log_event(1, "compiling")
+            ),
+            Some(_) => format!("{}{}", log_event(2, "linking"), status_event("live", None)),
+        };
+        return event_stream(body);
     }
     let mut body = String::from(": hello\n\n");
     body += &status_event("fetching", None);
@@ -154,7 +179,8 @@ async fn deployment(headers: HeaderMap, UrlPath(id): UrlPath<String>) -> Respons
     if let Some(refused) = refusal(&headers) {
         return refused;
     }
-    axum::Json(json!({"id": id, "number": 4, "status": "live"})).into_response()
+    let status = if id == DEP_SLOW { "building" } else { "live" };
+    axum::Json(json!({"id": id, "number": 4, "status": status})).into_response()
 }
 
 async fn start_deployment(
@@ -172,6 +198,7 @@ async fn start_deployment(
         (WEB, "deploy" | "rollback") => DEP_LIVE,
         (BROKEN, "deploy") => DEP_FAILED,
         (QUIET, "deploy") => DEP_QUIET,
+        (SLOW, "deploy") => DEP_SLOW,
         _ => return api_error(StatusCode::NOT_FOUND, "not_found", "no such app"),
     };
     (
@@ -426,7 +453,7 @@ async fn apps_list_prints_a_table_or_the_api_json() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 6, "{text}");
+    assert_eq!(lines.len(), 7, "{text}");
     let header: Vec<&str> = lines[0].split_whitespace().collect();
     assert_eq!(header, ["NAME", "ID", "PROJECT", "STATUS", "DOMAIN"]);
     let web: Vec<&str> = lines[1].split_whitespace().collect();
@@ -447,7 +474,7 @@ async fn apps_list_prints_a_table_or_the_api_json() {
         .as_array()
         .map(|items| items.iter().filter_map(|a| a["id"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(ids, [API_2, QUIET]);
+    assert_eq!(ids, [API_2, QUIET, SLOW]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -462,7 +489,7 @@ async fn status_shows_version_health_caller_and_app_count() {
         "user     owner@acme.test",
         "team     acme",
         "role     owner",
-        "apps     5",
+        "apps     6",
     ] {
         assert!(text.contains(expected), "{expected:?} in {text}");
     }
@@ -524,6 +551,26 @@ async fn deploy_follow_asks_the_deployment_when_the_stream_ends_early() {
         events.last().map(|e| e["data"]["status"].clone()),
         Some(json!("live"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_follow_resumes_a_closed_stream_after_the_last_event() {
+    let (base, seen) = fake_api().await;
+    let (out, _dir) = as_user(&base, TOKEN, &["deploy", "slow", "--follow"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("deployment {DEP_SLOW} (#4)\ncompiling\nlinking\n")
+    );
+    let streams: Vec<Value> = seen
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|(m, p, _)| m == "GET" && p.ends_with("/logs"))
+        .map(|(_, _, b)| b["last_event_id"].clone())
+        .collect();
+    assert_eq!(streams, [Value::Null, json!("1")]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -599,7 +646,6 @@ async fn usage_errors_exit_2() {
         stderr(&out)
     );
 }
-
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_and_a_refused_token_against_the_real_api() {

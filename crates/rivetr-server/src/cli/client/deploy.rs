@@ -20,6 +20,8 @@ use super::{Conn, apps, output};
 const MAX_RECONNECTS: u32 = 5;
 /// Wait before reopening, unless the server asked for another delay.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+/// The longest wait a server's `retry:` may ask for.
+const MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// `rivetr deploy`.
 #[derive(Debug, Args)]
@@ -157,15 +159,21 @@ pub(super) async fn follow_deployment(
                     }
                 }
                 last_id = stream.last_id().map(str::to_owned).or(last_id);
-                delay = stream.retry().unwrap_or(delay);
+                delay = stream.retry().map_or(delay, |asked| asked.min(MAX_DELAY));
             }
             Err(err @ ClientError::Transport { .. }) => broken = Some(err),
             Err(err) => return Err(err),
         }
-        // The stream ended before a final status: ask the deployment.
-        let now = client
-            .get(&format!("/api/v1/deployments/{id}"), &[])
-            .await?;
+        // The stream ended before a final status: ask the deployment (a
+        // server that is restarting is asked again after the delay).
+        let now = match client.get(&format!("/api/v1/deployments/{id}"), &[]).await {
+            Ok(now) => now,
+            Err(err @ ClientError::Transport { .. }) => {
+                broken = Some(err);
+                Value::Null
+            }
+            Err(err) => return Err(err),
+        };
         let row = views::deployment(&now);
         if let Some(status) = row.status.as_deref() {
             let outcome = progress::outcome(status);
