@@ -418,3 +418,40 @@ async fn login_and_a_refused_token_against_the_real_api() {
     );
     assert!(!other.path().join("rivetr").exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_uses_rustls_on_ring_and_the_ca_file_must_be_pem() {
+    let (base, _) = fake_api().await;
+    // The fake speaks plain HTTP: the TLS handshake fails cleanly (no
+    // panic for a missing crypto provider).
+    let https = base.replacen("http://", "https://", 1);
+    let (out, _dir) = as_user(&https, TOKEN, &["status"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!("error: cannot reach {https}")),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "not a certificate\n").unwrap_or_else(|e| panic!("write: {e}"));
+    let ca = ca.to_string_lossy().into_owned();
+    let out = rivetr(
+        dir.path(),
+        &[
+            ("RIVETR_URL", &https),
+            ("RIVETR_TOKEN", TOKEN),
+            ("RIVETR_CA_FILE", &ca),
+        ],
+        &["status"],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("holds no certificate"),
+        "{}",
+        stderr(&out)
+    );
+}
