@@ -455,3 +455,51 @@ async fn https_uses_rustls_on_ring_and_the_ca_file_must_be_pem() {
         stderr(&out)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_following_with_exit_130() {
+    use std::io::BufRead;
+    let (base, _) = fake_api().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rivetr"))
+        .args(["deploy", ENDLESS, "--follow"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("RIVETR_URL", &base)
+        .env("RIVETR_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let pid = child.id().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        // Wait until the log is streaming, then interrupt.
+        let seen_lines: Vec<String> = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .take_while(|line| line != "compiling")
+            .collect();
+        let kill = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap_or_else(|e| panic!("kill: {e}"));
+        assert!(kill.success());
+        let output = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("wait: {e}"));
+        (seen_lines, output)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("join: {e}"));
+    let (before, output) = out;
+    assert_eq!(before, [format!("deployment {DEP_ENDLESS} (#4)")]);
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(
+        stderr(&output).ends_with(&format!(
+            "stopped following; deployment {DEP_ENDLESS} goes on on the server\n"
+        )),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -19,12 +19,14 @@ pub(crate) const API_1: &str = "0190a000-0000-7000-8000-000000000003";
 pub(crate) const API_2: &str = "0190a000-0000-7000-8000-000000000004";
 pub(crate) const QUIET: &str = "0190a000-0000-7000-8000-000000000005";
 pub(crate) const SLOW: &str = "0190a000-0000-7000-8000-000000000006";
+pub(crate) const ENDLESS: &str = "0190a000-0000-7000-8000-000000000007";
 pub(crate) const PROJECT_1: &str = "0190b000-0000-7000-8000-000000000001";
 pub(crate) const PROJECT_2: &str = "0190b000-0000-7000-8000-000000000002";
 pub(crate) const DEP_LIVE: &str = "0190c000-0000-7000-8000-000000000001";
 pub(crate) const DEP_FAILED: &str = "0190c000-0000-7000-8000-000000000002";
 pub(crate) const DEP_QUIET: &str = "0190c000-0000-7000-8000-000000000003";
 pub(crate) const DEP_SLOW: &str = "0190c000-0000-7000-8000-000000000004";
+pub(crate) const DEP_ENDLESS: &str = "0190c000-0000-7000-8000-000000000005";
 pub(crate) const DEP_OLD: &str = "0190c000-0000-7000-8000-000000000009";
 
 /// What the fake API was asked (method, path, body), in order.
@@ -89,12 +91,29 @@ fn apps() -> Vec<Value> {
 
 /// An event stream whose body arrives in pieces cut inside lines.
 fn event_stream(text: String) -> Response {
+    stream_response(text, false)
+}
+
+/// The same, but the stream stays open after `text` (a deployment that
+/// never ends).
+fn endless_event_stream(text: String) -> Response {
+    stream_response(text, true)
+}
+
+fn stream_response(text: String, endless: bool) -> Response {
+    use futures::StreamExt;
     let bytes = text.into_bytes();
     let chunks: Vec<Result<Vec<u8>, Infallible>> =
         bytes.chunks(7).map(|c| Ok(c.to_vec())).collect();
+    let body = futures::stream::iter(chunks);
+    let body = if endless {
+        Body::from_stream(body.chain(futures::stream::pending()))
+    } else {
+        Body::from_stream(body)
+    };
     Response::builder()
         .header(header::CONTENT_TYPE, "text/event-stream")
-        .body(Body::from_stream(futures::stream::iter(chunks)))
+        .body(body)
         .unwrap_or_else(|e| panic!("response: {e}"))
 }
 
@@ -136,6 +155,13 @@ async fn deployment_logs(
         format!("/api/v1/deployments/{id}/logs"),
         json!({ "last_event_id": resumed_after }),
     );
+    if id == DEP_ENDLESS {
+        return endless_event_stream(format!(
+            "{}{}",
+            status_event("building", None),
+            log_event(1, "compiling")
+        ));
+    }
     if id == DEP_SLOW {
         // Closes after its first line; the rest comes when resumed.
         let body = match resumed_after.as_deref() {
@@ -190,6 +216,7 @@ async fn start_deployment(
         (BROKEN, "deploy") => DEP_FAILED,
         (QUIET, "deploy") => DEP_QUIET,
         (SLOW, "deploy") => DEP_SLOW,
+        (ENDLESS, "deploy") => DEP_ENDLESS,
         _ => return api_error(StatusCode::NOT_FOUND, "not_found", "no such app"),
     };
     (

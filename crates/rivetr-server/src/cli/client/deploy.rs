@@ -20,6 +20,8 @@ use super::{Conn, apps, output};
 const MAX_RECONNECTS: u32 = 5;
 /// Wait before reopening, unless the server asked for another delay.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+/// The exit code after Ctrl-C (128 + SIGINT, as shells report it).
+const INTERRUPTED: u8 = 130;
 /// The longest wait a server's `retry:` may ask for.
 const MAX_DELAY: Duration = Duration::from_secs(30);
 
@@ -87,7 +89,8 @@ pub(super) async fn rollback(args: RollbackArgs) -> Result<ExitCode, ClientError
     started(&client, &answer, args.follow, args.conn.json).await
 }
 
-/// Show the queued deployment at once, then follow it when asked.
+/// Show the queued deployment at once, then follow it when asked (Ctrl-C
+/// stops following, not the deployment).
 async fn started(
     client: &ApiClient,
     answer: &Value,
@@ -109,7 +112,15 @@ async fn started(
     if !follow {
         return Ok(ExitCode::SUCCESS);
     }
-    let outcome = follow_deployment(client, id, row.status.as_deref(), json).await?;
+    let outcome = tokio::select! {
+        outcome = follow_deployment(client, id, row.status.as_deref(), json) => outcome?,
+        _ = tokio::signal::ctrl_c() => {
+            output::eprintln(&format!(
+                "stopped following; deployment {id} goes on on the server"
+            ));
+            return Ok(ExitCode::from(INTERRUPTED));
+        }
+    };
     Ok(if outcome == Outcome::Live {
         ExitCode::SUCCESS
     } else {
