@@ -63,9 +63,8 @@ async fn invite(
 
 /// Exactly one of two racing results is `Ok`; the other is `NotFound`.
 fn one_wins<T: std::fmt::Debug, U: std::fmt::Debug>(a: &Result<T>, b: &Result<U>) {
-    let loser = match (a, b) {
-        (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
-        _ => panic!("expected exactly one to succeed: {a:?} / {b:?}"),
+    let ((Ok(_), Err(loser)) | (Err(loser), Ok(_))) = (a, b) else {
+        panic!("expected exactly one to succeed: {a:?} / {b:?}");
     };
     assert_eq!(loser.kind(), ErrorKind::NotFound, "{loser}");
 }
