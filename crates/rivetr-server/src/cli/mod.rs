@@ -1,7 +1,9 @@
 //! The `rivetr` command line: `serve` runs the server, `store` backs up,
 //! restores and rotates sealing keys, `config check` explains a
-//! configuration file.
+//! configuration file; `login`, `status`, `apps`, `deploy`, `logs` and
+//! `rollback` are the client of a running server's API.
 
+pub mod client;
 mod config_check;
 mod output;
 mod serve;
@@ -54,6 +56,10 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The client of a running server (login, status, apps, deploy, logs,
+    /// rollback).
+    #[command(flatten)]
+    Client(client::ClientCommand),
 }
 
 /// `rivetr config ...`.
@@ -78,6 +84,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Config {
             command: ConfigCommand::Check { path },
         } => config_check::check(path.as_deref()),
+        Command::Client(command) => client::run(command).await,
     }
 }
 
