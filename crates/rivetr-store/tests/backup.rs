@@ -300,16 +300,22 @@ async fn backup_with_an_older_schema_is_migrated_forward_when_opened() {
     let user = db.store.create_user(&system, new_user(7)).await.unwrap();
     let dest = db.dir.path().join("backup.db");
     let report = db.store.backup_to(&dest).await.unwrap();
-    // Make it the schema of a Rivetr before the platform tables existed.
-    let (last, older) = report.migrations.split_last().unwrap();
-    assert!(last.ends_with("_platform"), "{last}");
+    // Make it the schema of a Rivetr before the platform and server tables
+    // existed.
+    let (older, newer) = report.migrations.split_at(report.migrations.len() - 2);
+    assert!(
+        newer[0].ends_with("_platform") && newer[1].ends_with("_server"),
+        "{newer:?}"
+    );
     sql(
         &dest,
         &format!(
-            "DROP TABLE invitations; DROP TABLE notification_channels; DROP TABLE credentials; \
+            "DROP TABLE webhook_deliveries; DROP TABLE sessions; \
+             DROP TABLE invitations; DROP TABLE notification_channels; DROP TABLE credentials; \
              DROP TABLE acme_accounts; DROP TABLE certificates; DROP TABLE jobs; DROP TABLE settings; \
              DROP TABLE audit_log; DROP TABLE user_credentials; DROP TABLE sealing_keys; \
-             DELETE FROM seaql_migrations WHERE version = '{last}'"
+             DELETE FROM seaql_migrations WHERE version IN ('{}', '{}')",
+            newer[0], newer[1]
         ),
     )
     .await;

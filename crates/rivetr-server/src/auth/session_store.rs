@@ -1,19 +1,26 @@
-//! Where browser sessions live: the [`SessionStore`] trait and an
-//! in-memory implementation.
+//! Where browser sessions live: the [`SessionStore`] trait, the durable
+//! [`StoreSessions`] on the platform's store, and the stand-alone
+//! [`MemorySessionStore`].
 //!
-//! Sessions are keyed by the hash of their id, never the id itself. The
-//! in-memory store loses every session when the server restarts (everyone
-//! signs in again); a durable implementation on the store crate comes with
-//! the store's session table, behind the same trait.
+//! Sessions are keyed by the hash of their id, never the id itself.
+//! [`StoreSessions`] keeps them in the store's
+//! [`SessionRepo`](rivetr_core::store::SessionRepo) (the `sessions` table
+//! of `rivetr-store`), so they survive a restart; deleting a user there
+//! ends their sessions. [`MemorySessionStore`] needs no store and loses
+//! every session when the process ends (tests, and embedders without a
+//! store).
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use rivetr_core::access::Scope;
 use rivetr_core::error::{Error, Result};
 use rivetr_core::id::UserId;
+use rivetr_core::model::StoredSession;
+use rivetr_core::store::Store;
 
 /// The keyed hash of a session id: what a [`SessionStore`] is keyed by
 /// (64 lowercase hex characters).
@@ -81,6 +88,81 @@ pub trait SessionStore: Send + Sync + fmt::Debug + 'static {
     async fn remove_expired(&self, now: DateTime<Utc>) -> Result<usize>;
 }
 
+/// Sessions in the platform's [`Store`], through its
+/// [`SessionRepo`](rivetr_core::store::SessionRepo) with the system scope
+/// (sessions are the server's own business, never a team's).
+///
+/// Unlike [`MemorySessionStore`], it refuses a session for a user the
+/// store does not know (`NotFound`).
+#[derive(Clone)]
+pub struct StoreSessions {
+    store: Arc<dyn Store>,
+}
+
+impl StoreSessions {
+    /// Sessions kept in `store`.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+}
+
+impl fmt::Debug for StoreSessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreSessions").finish_non_exhaustive()
+    }
+}
+
+/// A count the store gives as `u64`, as the trait's `usize`.
+fn count(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+#[async_trait]
+impl SessionStore for StoreSessions {
+    async fn insert(&self, hash: SessionHash, session: Session) -> Result<()> {
+        let stored = StoredSession {
+            hash: hash.0,
+            user_id: session.user_id,
+            created_at: session.created_at,
+            expires_at: session.expires_at,
+        };
+        self.store
+            .insert_session(&Scope::system(), stored)
+            .await
+            .map(drop)
+    }
+
+    async fn get(&self, hash: &SessionHash) -> Result<Option<Session>> {
+        let found = self.store.get_session(&Scope::system(), &hash.0).await?;
+        Ok(found.map(|s| Session {
+            user_id: s.user_id,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+        }))
+    }
+
+    async fn remove(&self, hash: &SessionHash) -> Result<bool> {
+        self.store.remove_session(&Scope::system(), &hash.0).await
+    }
+
+    async fn remove_user(&self, user: UserId) -> Result<usize> {
+        let n = self
+            .store
+            .remove_user_sessions(&Scope::system(), user)
+            .await?;
+        Ok(count(n))
+    }
+
+    async fn remove_expired(&self, now: DateTime<Utc>) -> Result<usize> {
+        let n = self
+            .store
+            .remove_expired_sessions(&Scope::system(), now)
+            .await?;
+        Ok(count(n))
+    }
+}
+
 /// Sessions in memory, lost on restart.
 #[derive(Debug, Default)]
 pub struct MemorySessionStore {
@@ -139,7 +221,11 @@ mod tests {
 
     use chrono::TimeDelta;
     use rivetr_core::error::ErrorKind;
+    use rivetr_core::memory::MemoryStore;
+    use rivetr_core::model::NewUser;
+    use rivetr_store::{Sealing, SqlStore, StoreConfig};
 
+    use super::super::session::Sessions;
     use super::*;
 
     fn hash(c: char) -> SessionHash {
@@ -154,10 +240,8 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn memory_store_follows_the_contract() {
-        let store = MemorySessionStore::new();
-        let (ada, bob) = (UserId::new(), UserId::new());
+    /// The trait's contract, with `ada` and `bob` users the store knows.
+    async fn follows_the_contract(store: &dyn SessionStore, ada: UserId, bob: UserId) {
         store.insert(hash('a'), session(ada, 10)).await.unwrap();
         store.insert(hash('b'), session(ada, 100)).await.unwrap();
         store.insert(hash('c'), session(bob, 100)).await.unwrap();
@@ -169,11 +253,93 @@ mod tests {
         let now = DateTime::UNIX_EPOCH + TimeDelta::seconds(10);
         assert_eq!(store.remove_expired(now).await.unwrap(), 1);
         assert_eq!(store.get(&hash('a')).await.unwrap(), None);
+        assert_eq!(
+            store.get(&hash('b')).await.unwrap(),
+            Some(session(ada, 100))
+        );
 
         assert!(store.remove(&hash('c')).await.unwrap());
         assert!(!store.remove(&hash('c')).await.unwrap());
         assert_eq!(store.remove_user(ada).await.unwrap(), 1);
         assert_eq!(store.remove_user(ada).await.unwrap(), 0);
+        assert_eq!(store.get(&hash('b')).await.unwrap(), None);
+    }
+
+    async fn user(store: &dyn Store, name: &str) -> UserId {
+        let new = NewUser {
+            email: format!("{name}@example.com").parse().unwrap(),
+            name: name.parse().unwrap(),
+            instance_admin: false,
+        };
+        store.create_user(&Scope::system(), new).await.unwrap().id
+    }
+
+    async fn sqlite(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+        let url = format!("sqlite://{}", dir.path().join("rivetr.db").display());
+        let sealing = Sealing::KeyFile(dir.path().join("sealing.keys"));
+        Arc::new(
+            SqlStore::open(StoreConfig::new(url, sealing))
+                .await
+                .unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn memory_store_follows_the_contract() {
+        follows_the_contract(&MemorySessionStore::new(), UserId::new(), UserId::new()).await;
         assert_eq!(format!("{:?}", hash('f')), "SessionHash(ffffffff…)");
+    }
+
+    #[tokio::test]
+    async fn store_sessions_follow_the_contract_on_the_memory_store() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let (ada, bob) = (user(&*store, "ada").await, user(&*store, "bob").await);
+        follows_the_contract(&StoreSessions::new(store), ada, bob).await;
+    }
+
+    #[tokio::test]
+    async fn store_sessions_follow_the_contract_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite(&dir).await;
+        let (ada, bob) = (user(&*store, "ada").await, user(&*store, "bob").await);
+        follows_the_contract(&StoreSessions::new(store), ada, bob).await;
+    }
+
+    #[tokio::test]
+    async fn store_sessions_refuse_unknown_users() {
+        let sessions = StoreSessions::new(Arc::new(MemoryStore::new()));
+        let err = sessions
+            .insert(hash('a'), session(UserId::new(), 10))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn a_session_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = DateTime::UNIX_EPOCH + TimeDelta::days(1);
+        let (cookie, ada) = {
+            let store = sqlite(&dir).await;
+            let ada = user(&*store, "ada").await;
+            let sessions = Sessions::new(
+                Arc::new(StoreSessions::new(store)),
+                [7; 32],
+                TimeDelta::hours(1),
+            );
+            let (id, _) = sessions.start(ada, t0).await.unwrap();
+            (id.to_cookie_value(), ada)
+        };
+        // A new process: the store opened again from the same files.
+        let sessions = Sessions::new(
+            Arc::new(StoreSessions::new(sqlite(&dir).await)),
+            [7; 32],
+            TimeDelta::hours(1),
+        );
+        let (_, session) = sessions.resolve(&cookie, t0).await.unwrap().unwrap();
+        assert_eq!(session.user_id, ada);
+        assert_eq!(session.expires_at, t0 + TimeDelta::hours(1));
+        assert_eq!(sessions.end_all(ada).await.unwrap(), 1);
+        assert_eq!(sessions.resolve(&cookie, t0).await.unwrap(), None);
     }
 }

@@ -55,6 +55,9 @@ use crate::auth::service::{AuthService, AuthSettings};
 use crate::auth::session_store::SessionStore;
 use crate::auth::setup_token::SetupTokenFile;
 use crate::config::Config;
+use crate::metrics::{
+    ApiMetrics, EngineMetrics, MetricsEndpoint, ServerMetrics, metrics_router, track_requests,
+};
 
 /// Collects replacements for the default parts, then starts.
 #[must_use]
@@ -191,6 +194,47 @@ impl PlatformBuilder {
             }
         };
         let api_addr = local_addr(&api_listener, api_listen);
+        let api_metrics = Arc::new(ApiMetrics::new());
+        let engine_metrics = EngineMetrics::watch(&engine, shutdown.clone());
+        let endpoint = config.metrics.enabled.then(|| {
+            MetricsEndpoint::new(
+                ServerMetrics::new(
+                    Arc::clone(&api_metrics),
+                    engine_metrics,
+                    Arc::clone(proxy.metrics()),
+                    Arc::clone(&runtime),
+                ),
+                config.metrics.token.as_ref().map(|t| t.expose().to_owned()),
+            )
+        });
+        let mut metrics_task = None;
+        let mut metrics_addr = None;
+        let mut api_endpoint = None;
+        match (endpoint, config.metrics.listen) {
+            (Some(endpoint), Some(listen)) => {
+                let listener = match bind(listen, "metrics").await {
+                    Ok(listener) => listener,
+                    Err(err) => {
+                        shutdown.cancel();
+                        let _ = proxy_task.await;
+                        engine.shutdown().await;
+                        return Err(err);
+                    }
+                };
+                metrics_addr = Some(local_addr(&listener, listen));
+                let stop = shutdown.clone();
+                metrics_task = Some(tokio::spawn(async move {
+                    let served = axum::serve(listener, metrics_router(endpoint))
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await;
+                    if let Err(err) = served {
+                        tracing::error!(error = %err, "metrics listener stopped");
+                    }
+                }));
+            }
+            (Some(endpoint), None) => api_endpoint = Some(endpoint),
+            (None, _) => {}
+        }
         let auth_handle = Arc::clone(&auth);
         let state = api::ApiState::new(
             Arc::clone(&store),
@@ -202,8 +246,15 @@ impl PlatformBuilder {
         let api_task = {
             let shutdown = api_shutdown.clone();
             tokio::spawn(async move {
-                let app = api::router(state)
-                    .into_make_service_with_connect_info::<std::net::SocketAddr>();
+                let mut router = api::router(state);
+                if let Some(endpoint) = api_endpoint {
+                    router = router.merge(metrics_router(endpoint));
+                }
+                let router = router.layer(axum::middleware::from_fn_with_state(
+                    api_metrics,
+                    track_requests,
+                ));
+                let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
                 let served = axum::serve(api_listener, app)
                     .with_graceful_shutdown(shutdown.cancelled_owned())
                     .await;
@@ -224,7 +275,11 @@ impl PlatformBuilder {
             proxy_addr,
             proxy_shutdown: shutdown,
             api_shutdown,
-            tasks: vec![api_task, proxy_task],
+            metrics_addr,
+            tasks: [Some(api_task), Some(proxy_task), metrics_task]
+                .into_iter()
+                .flatten()
+                .collect(),
         })
     }
 }
@@ -239,6 +294,7 @@ pub struct Platform {
     proxy: Arc<Proxy>,
     api_addr: SocketAddr,
     proxy_addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     proxy_shutdown: CancellationToken,
     api_shutdown: CancellationToken,
     /// API task first, then the proxy's.
@@ -307,6 +363,12 @@ impl Platform {
     #[must_use]
     pub fn proxy_addr(&self) -> SocketAddr {
         self.proxy_addr
+    }
+
+    /// Where `/metrics` has its own listener, if configured.
+    #[must_use]
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// Stop in reverse start-up order: API, engine, proxy; the store goes

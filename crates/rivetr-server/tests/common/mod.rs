@@ -1,7 +1,11 @@
 //! A platform on memory parts (store, runtime, source, builder) with its
 //! API on a free port, and callers of every role, for the API tests.
 
-#![allow(dead_code, reason = "each test binary uses a part of the harness")]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test binary uses a part of the harness, shared as a module"
+)]
 
 use std::sync::Arc;
 
@@ -9,6 +13,7 @@ use rivetr_core::access::Scope;
 use rivetr_core::id::{TeamId, UserId};
 use rivetr_core::memory::{MemoryBuilder, MemoryRuntime, MemorySource, MemoryStore};
 use rivetr_core::model::{NewApiToken, NewUser, Role, TokenScope};
+use rivetr_core::store::{TeamRepo, TokenRepo, UserRepo};
 use rivetr_server::auth::api_token::ApiTokenSecret;
 use rivetr_server::auth::password::HashParams;
 use rivetr_server::auth::service::AuthSettings;
@@ -45,6 +50,8 @@ impl TestApi {
 
     /// Start with changes to the config.
     pub async fn start_with(change: impl FnOnce(&mut Config)) -> Self {
+        // reqwest's rustls has no provider compiled in.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::default();
         config.server.data_dir = dir.path().join("data");

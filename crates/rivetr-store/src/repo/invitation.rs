@@ -27,7 +27,7 @@ use crate::codec::{self, enum_text, parse_enum, parse_text, uuid_of};
 use crate::entity::{invitations, memberships, teams, users};
 use crate::error::DbContext;
 
-fn invitation_of(row: invitations::Model) -> Result<Invitation> {
+fn invitation_of(row: &invitations::Model) -> Result<Invitation> {
     Ok(Invitation {
         id: InvitationId::from_uuid(row.id),
         team_id: TeamId::from_uuid(row.team_id),
@@ -141,7 +141,7 @@ impl InvitationRepo for SqlStore {
             .all(db)
             .await
             .during(DOING)?
-            .into_iter()
+            .iter()
             .map(invitation_of)
             .collect()
     }
@@ -191,7 +191,7 @@ impl InvitationRepo for SqlStore {
         let Some(row) = find().one(&txn).await.during(DOING)? else {
             return Err(Error::not_found("no such invitation"));
         };
-        let invitation = invitation_of(row)?;
+        let invitation = invitation_of(&row)?;
         let Some(account) = users::Entity::find_by_id(uuid_of(user))
             .one(&txn)
             .await

@@ -99,7 +99,7 @@ impl SessionRepo for SqlStore {
     async fn remove_expired_sessions(&self, scope: &Scope, now: DateTime<Utc>) -> Result<u64> {
         scope.require_system(DOING)?;
         let deleted = sessions::Entity::delete_many()
-            .filter(sessions::Column::ExpiresAt.lte(now))
+            .filter(sessions::Column::ExpiresAt.lte(codec::micros(now)))
             .exec(&self.db().write)
             .await
             .during("removing expired sessions")?;

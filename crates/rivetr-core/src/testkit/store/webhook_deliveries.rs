@@ -162,27 +162,52 @@ where
         "record_webhook_delivery for an unknown app",
     );
     let long = "x".repeat(201);
-    let bad: [(&str, fn(&mut NewWebhookDelivery, &str)); 6] = [
-        ("an empty event", |d, _| d.event.clear()),
-        ("an event over 200 characters", |d, long| {
-            d.event = long.to_owned()
-        }),
-        ("an event with a line break", |d, _| {
-            d.event = "push\n".to_owned()
-        }),
-        ("an empty delivery id", |d, _| {
-            d.delivery_id = Some(String::new())
-        }),
-        ("a delivery id over 200 characters", |d, long| {
-            d.delivery_id = Some(long.to_owned())
-        }),
-        ("a message over 1000 characters", |d, _| {
-            d.message = "m".repeat(1001)
-        }),
+    let base = || delivery(Some(web.id), WebhookOutcome::Ignored);
+    let bad = [
+        (
+            "an empty event",
+            NewWebhookDelivery {
+                event: String::new(),
+                ..base()
+            },
+        ),
+        (
+            "an event over 200 characters",
+            NewWebhookDelivery {
+                event: long.clone(),
+                ..base()
+            },
+        ),
+        (
+            "an event with a line break",
+            NewWebhookDelivery {
+                event: "push\n".to_owned(),
+                ..base()
+            },
+        ),
+        (
+            "an empty delivery id",
+            NewWebhookDelivery {
+                delivery_id: Some(String::new()),
+                ..base()
+            },
+        ),
+        (
+            "a delivery id over 200 characters",
+            NewWebhookDelivery {
+                delivery_id: Some(long.clone()),
+                ..base()
+            },
+        ),
+        (
+            "a message over 1000 characters",
+            NewWebhookDelivery {
+                message: "m".repeat(1001),
+                ..base()
+            },
+        ),
     ];
-    for (what, spoil) in bad {
-        let mut new = delivery(Some(web.id), WebhookOutcome::Ignored);
-        spoil(&mut new, &long);
+    for (what, new) in bad {
         refused(
             store.record_webhook_delivery(&system, new).await,
             ErrorKind::InvalidInput,
