@@ -90,9 +90,9 @@ async fn audit_actions(api: &TestApi, by: &Member) -> Vec<(String, String)> {
         .collect()
 }
 
-fn accept(api: &TestApi, request: Value) -> reqwest::RequestBuilder {
+fn accept(api: &TestApi, request: &Value) -> reqwest::RequestBuilder {
     api.anonymous(Method::POST, "/api/v1/invitations/accept")
-        .json(&request)
+        .json(request)
 }
 
 #[tokio::test]
@@ -409,7 +409,7 @@ async fn a_new_user_accepts_an_invitation_once() {
 
     let response = accept(
         &api,
-        json!({ "token": token, "name": "New Person", "password": "correct horse battery" }),
+        &json!({ "token": token, "name": "New Person", "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -455,7 +455,7 @@ async fn a_new_user_accepts_an_invitation_once() {
     // A token works once.
     let response = accept(
         &api,
-        json!({ "token": token, "name": "Again", "password": "correct horse battery" }),
+        &json!({ "token": token, "name": "Again", "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -477,7 +477,7 @@ async fn a_weak_password_or_missing_name_is_refused_and_changes_nothing() {
 
     let response = accept(
         &api,
-        json!({ "token": token, "name": "New", "password": "short" }),
+        &json!({ "token": token, "name": "New", "password": "short" }),
     )
     .send()
     .await
@@ -487,7 +487,7 @@ async fn a_weak_password_or_missing_name_is_refused_and_changes_nothing() {
     assert!(message.contains("at least"), "{message}");
     let response = accept(
         &api,
-        json!({ "token": token, "password": "correct horse battery" }),
+        &json!({ "token": token, "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -525,8 +525,16 @@ async fn a_signed_in_user_accepts_for_their_own_address_only() {
     assert_eq!(invitations(&api, &acme).await.len(), 1);
     assert_eq!(members(&api, &acme).await.len(), 1);
 
-    // Signed in as the invited address: joins with the invited role.
+    // Signed in as the invited address: joins with the invited role (a
+    // name and password are for new accounts only).
     let (_, token) = invite(&api, &acme, "owner@globex.test", "admin").await;
+    let response = api
+        .as_member(&globex, Method::POST, "/api/v1/invitations/accept")
+        .json(&json!({ "token": token, "password": "correct horse battery" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response).await.0, 400);
     let response = api
         .as_member(&globex, Method::POST, "/api/v1/invitations/accept")
         .json(&json!({ "token": token }))
@@ -547,7 +555,7 @@ async fn a_signed_in_user_accepts_for_their_own_address_only() {
     let (_, token) = invite(&api, &acme, &other.email, "viewer").await;
     let response = accept(
         &api,
-        json!({ "token": token, "name": "X", "password": "correct horse battery" }),
+        &json!({ "token": token, "name": "X", "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -601,7 +609,7 @@ async fn expired_unknown_and_revoked_invitations_are_refused() {
     tokio::time::sleep(wait + std::time::Duration::from_millis(20)).await;
     let response = accept(
         &api,
-        json!({ "token": token, "name": "Late", "password": "correct horse battery" }),
+        &json!({ "token": token, "name": "Late", "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -611,7 +619,7 @@ async fn expired_unknown_and_revoked_invitations_are_refused() {
     assert_eq!(invitations(&api, &owner).await[0]["expired"], true);
 
     // Malformed and unknown tokens.
-    let response = accept(&api, json!({ "token": "rvi_nope" }))
+    let response = accept(&api, &json!({ "token": "rvi_nope" }))
         .send()
         .await
         .unwrap();
@@ -625,7 +633,7 @@ async fn expired_unknown_and_revoked_invitations_are_refused() {
     };
     let response = accept(
         &api,
-        json!({ "token": forged, "name": "F", "password": "correct horse battery" }),
+        &json!({ "token": forged, "name": "F", "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -650,7 +658,7 @@ async fn expired_unknown_and_revoked_invitations_are_refused() {
     }
     let response = accept(
         &api,
-        json!({ "token": real, "name": "Real", "password": "correct horse battery" }),
+        &json!({ "token": real, "name": "Real", "password": "correct horse battery" }),
     )
     .send()
     .await
@@ -677,7 +685,7 @@ async fn expired_unknown_and_revoked_invitations_are_refused() {
     assert_eq!(response.status(), 204);
     let response = accept(
         &api,
-        json!({ "token": token, "name": "G", "password": "correct horse battery" }),
+        &json!({ "token": token, "name": "G", "password": "correct horse battery" }),
     )
     .send()
     .await

@@ -90,7 +90,9 @@ pub(super) struct AuditPage {
     next: Option<u64>,
 }
 
-/// The audit log of the caller's team, newest first (owners and admins).
+/// The audit log of the caller's team (an API token's team, or for a
+/// session the team named by `X-Rivetr-Team`, else the user's first),
+/// newest first; owners and admins only.
 #[utoipa::path(
     get, path = "/api/v1/audit", tag = "teams",
     params(AuditQuery),

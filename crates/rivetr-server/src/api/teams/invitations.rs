@@ -228,7 +228,9 @@ async fn refuse_members(state: &ApiState, caller: &Caller, email: &Email) -> Res
     Ok(())
 }
 
-/// Withdraw an invitation of the caller's team; its token stops working.
+/// Withdraw an invitation of the caller's team (an API token's team, or
+/// for a session the team named by `X-Rivetr-Team`, else the user's
+/// first); its token stops working.
 #[utoipa::path(
     delete, path = "/api/v1/invitations/{invitation}", tag = "teams",
     params(("invitation" = String, Path, description = "invitation id (UUID)")),

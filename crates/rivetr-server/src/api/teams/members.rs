@@ -170,7 +170,10 @@ async fn remove_member(
         .get_user(&caller.scope, user)
         .await
         .map(|u| u.email.to_string())
-        .map_err(|_| member_not_found(user))?;
+        .map_err(|err| match err.kind() {
+            rivetr_core::ErrorKind::NotFound => member_not_found(user),
+            _ => err.into(),
+        })?;
     state
         .store()
         .remove_member(&caller.scope, team, user)
