@@ -861,3 +861,82 @@ async fn the_document_names_each_routes_permission() {
     );
     api.platform.shutdown().await;
 }
+
+/// Sign in through the API; returns the session cookie and CSRF token.
+async fn sign_in(api: &TestApi, email: &str, password: &str) -> (String, String) {
+    let response = api
+        .anonymous(Method::POST, "/api/v1/auth/sign-in")
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = body(response).await["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (cookie, csrf)
+}
+
+#[tokio::test]
+async fn an_invited_user_signs_in_and_a_session_sees_and_makes_teams() {
+    let api = TestApi::start().await;
+    let owner = api.team("acme").await;
+    let (_, token) = invite(&api, &owner, "new@acme.test", "developer").await;
+    let response = accept(
+        &api,
+        &json!({ "token": token, "name": "New Person", "password": "correct horse battery" }),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let (cookie, csrf) = sign_in(&api, "new@acme.test", "correct horse battery").await;
+    let session = |method: Method, path: &str| {
+        api.anonymous(method, path)
+            .header(reqwest::header::COOKIE, &cookie)
+    };
+    let teams = body(session(Method::GET, "/api/v1/teams").send().await.unwrap()).await;
+    assert_eq!(teams["items"][0]["name"], "acme");
+    assert_eq!(teams["items"][0]["role"], "developer");
+
+    let response = session(Method::POST, "/api/v1/teams")
+        .header("x-csrf-token", &csrf)
+        .header(reqwest::header::ORIGIN, &api.base)
+        .json(&json!({ "name": "side project" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created = body(response).await;
+
+    // A session lists every team of its user, and acts in the one a path
+    // names.
+    let teams = body(session(Method::GET, "/api/v1/teams").send().await.unwrap()).await;
+    let roles: Vec<(&str, &str)> = teams["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["name"].as_str().unwrap(), t["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles, [("acme", "developer"), ("side project", "owner")]);
+    let path = format!("/api/v1/teams/{}", created["id"].as_str().unwrap());
+    let read = body(session(Method::GET, &path).send().await.unwrap()).await;
+    assert_eq!(read["role"], "owner");
+    // The acme owner's token does not reach it.
+    let response = api
+        .as_member(&owner, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(response).await.0, 404);
+    api.platform.shutdown().await;
+}
