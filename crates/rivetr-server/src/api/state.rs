@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use rivetr_core::engine::Engine;
 use rivetr_core::store::Store;
+use tokio::sync::Notify;
 
 use crate::auth::service::AuthService;
 
@@ -29,6 +30,7 @@ pub struct ApiState {
     engine: Engine,
     auth: Arc<AuthService>,
     settings: Arc<ApiSettings>,
+    domains_changed: Arc<Notify>,
 }
 
 impl ApiState {
@@ -45,7 +47,22 @@ impl ApiState {
             engine,
             auth,
             settings: Arc::new(settings),
+            domains_changed: Arc::new(Notify::new()),
         }
+    }
+
+    /// Announce app domain changes on `notify` (the platform's certificate
+    /// manager listens to it).
+    #[must_use]
+    pub fn with_domains_changed(mut self, notify: Arc<Notify>) -> Self {
+        self.domains_changed = notify;
+        self
+    }
+
+    /// Call after adding or removing an app domain: certificates are
+    /// ordered or dropped without waiting for the periodic re-read.
+    pub fn announce_domains_changed(&self) {
+        self.domains_changed.notify_one();
     }
 
     /// The store handlers read and write through (always with the

@@ -26,6 +26,7 @@
 
 mod acme_cache;
 mod error;
+mod https;
 mod parts;
 
 use std::fmt;
@@ -158,11 +159,30 @@ impl PlatformBuilder {
         tracing::info!(?report, "deploy engine started");
 
         let shutdown = CancellationToken::new();
-        let proxy = Proxy::builder(config.proxy_config(), routes.clone())
-            .build()
-            .map_err(|source| StartError::Proxy {
-                reason: source.to_string(),
-            })?;
+        let acme_config = match config.acme_config() {
+            Ok(acme) => acme,
+            Err(err) => {
+                engine.shutdown().await;
+                return Err(StartError::Proxy {
+                    reason: err.to_string(),
+                });
+            }
+        };
+        let acme = match acme_config.map(|c| https::start_acme(c, &store, shutdown.clone())) {
+            None => None,
+            Some(Ok(acme)) => Some(acme),
+            Some(Err(err)) => {
+                engine.shutdown().await;
+                return Err(err);
+            }
+        };
+        let mut proxy = Proxy::builder(config.proxy_config(), routes.clone());
+        if let Some(acme) = &acme {
+            proxy = proxy.http01(Arc::new(acme.manager.clone()));
+        }
+        let proxy = proxy.build().map_err(|source| StartError::Proxy {
+            reason: source.to_string(),
+        })?;
         let http_listen = config.proxy.http_listen;
         let proxy_listener = match bind(http_listen, "proxy HTTP").await {
             Ok(listener) => listener,
@@ -182,6 +202,30 @@ impl PlatformBuilder {
                 }
             })
         };
+
+        let domains_changed: https::DomainsChanged = Arc::default();
+        let mut https_addr = None;
+        let mut https_tasks = Vec::new();
+        if let Some(acme) = acme {
+            match serve_https(&config, &proxy, &acme, shutdown.clone()).await {
+                Ok((addr, task)) => {
+                    https_addr = Some(addr);
+                    https_tasks.push(task);
+                }
+                Err(err) => {
+                    shutdown.cancel();
+                    let _ = proxy_task.await;
+                    engine.shutdown().await;
+                    return Err(err);
+                }
+            }
+            https_tasks.push(https::spawn_domain_sync(
+                acme.manager,
+                Arc::clone(&store),
+                Arc::clone(&domains_changed),
+                shutdown.clone(),
+            ));
+        }
 
         let api_listen = config.server.api_listen;
         let api_listener = match bind(api_listen, "API").await {
@@ -241,7 +285,8 @@ impl PlatformBuilder {
             engine.clone(),
             auth,
             config.api_settings(),
-        );
+        )
+        .with_domains_changed(Arc::clone(&domains_changed));
         let api_shutdown = CancellationToken::new();
         let api_task = {
             let shutdown = api_shutdown.clone();
@@ -276,9 +321,12 @@ impl PlatformBuilder {
             proxy_shutdown: shutdown,
             api_shutdown,
             metrics_addr,
+            https_addr,
+            domains_changed,
             tasks: [Some(api_task), Some(proxy_task), metrics_task]
                 .into_iter()
                 .flatten()
+                .chain(https_tasks)
                 .collect(),
         })
     }
@@ -295,6 +343,8 @@ pub struct Platform {
     api_addr: SocketAddr,
     proxy_addr: SocketAddr,
     metrics_addr: Option<SocketAddr>,
+    https_addr: Option<SocketAddr>,
+    domains_changed: https::DomainsChanged,
     proxy_shutdown: CancellationToken,
     api_shutdown: CancellationToken,
     /// API task first, then the proxy's.
@@ -363,6 +413,18 @@ impl Platform {
     #[must_use]
     pub fn proxy_addr(&self) -> SocketAddr {
         self.proxy_addr
+    }
+
+    /// Where the proxy serves HTTPS (when ACME is on).
+    #[must_use]
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https_addr
+    }
+
+    /// Re-read the app domains now (after changing them through the
+    /// store directly): certificates are ordered for new ones.
+    pub fn announce_domains_changed(&self) {
+        self.domains_changed.notify_one();
     }
 
     /// Where `/metrics` has its own listener, if configured.
@@ -459,8 +521,36 @@ async fn build_auth(
     Ok(Arc::new(auth))
 }
 
-fn session_store(_store: &Arc<dyn Store>) -> Arc<dyn SessionStore> {
-    Arc::new(crate::auth::session_store::MemorySessionStore::new())
+/// Sessions live in the platform's store, so they survive a restart.
+fn session_store(store: &Arc<dyn Store>) -> Arc<dyn SessionStore> {
+    Arc::new(crate::auth::session_store::StoreSessions::new(Arc::clone(
+        store,
+    )))
+}
+
+/// Bind the proxy's HTTPS listener and serve it with the ACME
+/// certificates, chosen by SNI.
+async fn serve_https(
+    config: &Config,
+    proxy: &Arc<Proxy>,
+    acme: &https::Acme,
+    shutdown: CancellationToken,
+) -> Result<(SocketAddr, JoinHandle<()>), StartError> {
+    let tls = rivetr_proxy::tls::server_config(acme.resolver.clone()).map_err(|err| {
+        StartError::Proxy {
+            reason: format!("TLS: {err}"),
+        }
+    })?;
+    let listen = config.https_listen();
+    let listener = bind(listen, "proxy HTTPS").await?;
+    let addr = local_addr(&listener, listen);
+    let proxy = Arc::clone(proxy);
+    let task = tokio::spawn(async move {
+        if let Err(err) = proxy.serve_https(listener, tls, shutdown).await {
+            tracing::error!(error = %err, "proxy HTTPS listener stopped");
+        }
+    });
+    Ok((addr, task))
 }
 
 async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, StartError> {

@@ -2,7 +2,9 @@
 //!
 //! Creating and accepting lock the team's row like every member change
 //! (see `identity.rs`); accepting reads the invitation again once it holds
-//! the lock, so of two acceptances of one token, the second finds nothing.
+//! the lock, so of two acceptances of one token, the second finds nothing,
+//! and deletes it before adding the member, so an acceptance and a
+//! revocation racing each other never both succeed.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -219,6 +221,16 @@ impl InvitationRepo for SqlStore {
                 "user {user} is already a member of this team"
             )));
         }
+        // Deleted first: of an acceptance and a revocation racing, the one
+        // that deletes second finds nothing (PostgreSQL makes it wait for
+        // the first to end).
+        let deleted = invitations::Entity::delete_by_id(uuid_of(invitation.id))
+            .exec(&txn)
+            .await
+            .during(DOING)?;
+        if deleted.rows_affected == 0 {
+            return Err(Error::not_found("no such invitation"));
+        }
         let joined = Membership {
             team_id: team,
             user_id: user,
@@ -238,10 +250,6 @@ impl InvitationRepo for SqlStore {
                 format!("user {user} is already a member of this team")
             })
         })?;
-        invitations::Entity::delete_by_id(uuid_of(invitation.id))
-            .exec(&txn)
-            .await
-            .during(DOING)?;
         txn.commit().await.during(DOING)?;
         Ok(joined)
     }
