@@ -444,3 +444,59 @@ async fn tokens_are_shown_once_never_exceed_the_role_and_stop_working_when_revok
     assert!(malformed.headers().contains_key("www-authenticate"));
     api.platform.shutdown().await;
 }
+
+#[tokio::test]
+async fn only_admins_revoke_other_members_tokens() {
+    let api = TestApi::start().await;
+    let owner = api.team("acme").await;
+    let developer = api
+        .member(owner.team, Role::Developer, "dev@acme.test")
+        .await;
+    let victim = api
+        .member(owner.team, Role::Developer, "victim@acme.test")
+        .await;
+    let listed: Value = api
+        .as_member(&owner, Method::GET, "/api/v1/tokens")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let victim_token = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["user_id"] == victim.user.to_string())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/tokens/{victim_token}");
+    // Another developer's tokens are not even visible to a developer.
+    let refused = api
+        .as_member(&developer, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+    let still = api
+        .as_member(&victim, Method::GET, "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.status(), 200);
+    let revoked = api
+        .as_member(&owner, Method::DELETE, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let gone = api
+        .as_member(&victim, Method::GET, "/api/v1/auth/me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 401);
+    api.platform.shutdown().await;
+}
