@@ -12,18 +12,15 @@
 
 mod common;
 
+#[path = "api_webhooks/support.rs"]
+mod support;
+
 use common::{Member, TestApi};
 use reqwest::{Method, StatusCode};
-use ring::hmac;
-use rivetr_core::access::Scope;
-use rivetr_core::id::AppId;
-use rivetr_core::model::{
-    AppSpec, Deployment, DeploymentStatus, NewApp, NewProject, Page, Role, SourceSpec, Trigger,
-    WebhookOutcome,
-};
-use rivetr_core::store::{AppRepo, DeploymentRepo, ProjectRepo, TeamRepo, WebhookDeliveryRepo};
+use rivetr_core::model::{DeploymentStatus, Role, Trigger, WebhookOutcome};
 use rivetr_server::config::ByteSize;
 use serde_json::Value;
+use support::{STOREFRONT, deliver, deployments, git_app, log, rotate, settle, signed, unmatched};
 
 const GITHUB_PUSH: &str = include_str!("fixtures/webhooks/github_push.json");
 const GITHUB_PING: &str = include_str!("fixtures/webhooks/github_ping.json");
@@ -31,195 +28,6 @@ const GITHUB_PR: &str = include_str!("fixtures/webhooks/github_pull_request.json
 const GITLAB_PUSH: &str = include_str!("fixtures/webhooks/gitlab_push.json");
 const GITEA_PUSH: &str = include_str!("fixtures/webhooks/gitea_push.json");
 const BITBUCKET_PUSH: &str = include_str!("fixtures/webhooks/bitbucket_push.json");
-
-/// The repository of the GitHub fixtures, pushed to on `main`.
-const STOREFRONT: &str = "https://github.com/northwind/storefront";
-
-fn hmac_hex(secret: &str, body: &str) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
-    let tag = hmac::sign(&key, body.as_bytes());
-    tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The headers `provider` sends with `body` for `event`, signed with
-/// `secret`, and a delivery id.
-fn signed(provider: &str, event: &str, body: &str, secret: &str) -> Vec<(&'static str, String)> {
-    let sig = hmac_hex(secret, body);
-    match provider {
-        "github" => vec![
-            ("X-Hub-Signature-256", format!("sha256={sig}")),
-            ("X-GitHub-Event", event.to_owned()),
-            (
-                "X-GitHub-Delivery",
-                "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
-            ),
-        ],
-        "gitlab" => vec![
-            ("X-Gitlab-Token", secret.to_owned()),
-            ("X-Gitlab-Event", event.to_owned()),
-            (
-                "X-Gitlab-Event-UUID",
-                "13792a34-cac6-4fda-95a8-c58e00a3954e".to_owned(),
-            ),
-        ],
-        "gitea" => vec![
-            ("X-Gitea-Signature", sig),
-            ("X-Gitea-Event", event.to_owned()),
-            (
-                "X-Gitea-Delivery",
-                "f6266f16-1bf3-46a5-9ea4-602e06ead473".to_owned(),
-            ),
-        ],
-        "bitbucket" => vec![
-            ("X-Hub-Signature", format!("sha256={sig}")),
-            ("X-Event-Key", event.to_owned()),
-            (
-                "X-Request-UUID",
-                "afe7b1a2-7e30-4a5e-9d1c-2c1b7a1d9f00".to_owned(),
-            ),
-        ],
-        other => panic!("no such provider {other}"),
-    }
-}
-
-/// POST `body` to the hook at `path` with `headers`.
-async fn deliver(
-    api: &TestApi,
-    path: &str,
-    headers: &[(&'static str, String)],
-    body: &str,
-) -> reqwest::Response {
-    let mut request = api
-        .anonymous(Method::POST, path)
-        .header("Content-Type", "application/json")
-        .body(body.to_owned());
-    for (name, value) in headers {
-        request = request.header(*name, value);
-    }
-    request.send().await.unwrap()
-}
-
-/// Sets (or rotates) the team's secret; returns it and the hook path of
-/// `provider`.
-async fn rotate(api: &TestApi, owner: &Member, provider: &str) -> (String, String) {
-    let response = api
-        .as_member(owner, Method::POST, "/api/v1/webhooks")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    let secret = body["secret"].as_str().unwrap().to_owned();
-    let url = body["urls"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["provider"] == provider)
-        .unwrap()["url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(url, format!("/api/v1/hooks/{provider}/{}", owner.team));
-    (secret, url)
-}
-
-/// An app of `owner`'s team built from `url` at `reference`, watching
-/// `watch`, created through the store as the owner.
-async fn git_app(
-    api: &TestApi,
-    owner: &Member,
-    name: &str,
-    url: &str,
-    reference: &str,
-    watch: &[&str],
-) -> AppId {
-    let scope = api.store.scope_for(owner.user, owner.team).await.unwrap();
-    let project = match api.store.list_projects(&scope).await.unwrap().first() {
-        Some(project) => project.id,
-        None => {
-            api.store
-                .create_project(
-                    &scope,
-                    NewProject {
-                        team_id: owner.team,
-                        name: "web".parse().unwrap(),
-                    },
-                )
-                .await
-                .unwrap()
-                .id
-        }
-    };
-    let environment = api.store.list_environments(&scope, project).await.unwrap()[0].id;
-    let mut spec = AppSpec::from_git(url.parse().unwrap(), reference.parse().unwrap());
-    if let SourceSpec::Git { watch_paths, .. } = &mut spec.source {
-        *watch_paths = watch.iter().map(|p| p.parse().unwrap()).collect();
-    }
-    // The tree a deploy fetches: enough for the memory builder.
-    api.source.insert_git(
-        &url.parse().unwrap(),
-        &reference.parse().unwrap(),
-        [("Dockerfile".to_owned(), b"FROM scratch\n".to_vec())],
-    );
-    api.store
-        .create_app(
-            &scope,
-            NewApp {
-                environment_id: environment,
-                name: name.parse().unwrap(),
-                spec,
-            },
-        )
-        .await
-        .unwrap()
-        .id
-}
-
-async fn deployments(api: &TestApi, app: AppId) -> Vec<Deployment> {
-    api.store
-        .list_deployments(&Scope::system(), app, Page::first(50))
-        .await
-        .unwrap()
-}
-
-/// The app's delivery log, read through the API as `member`.
-async fn log(api: &TestApi, member: &Member, app: AppId) -> Vec<Value> {
-    let response = api
-        .as_member(
-            member,
-            Method::GET,
-            &format!("/api/v1/apps/{app}/webhook-deliveries"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    body["items"].as_array().unwrap().clone()
-}
-
-/// The platform's log of deliveries that named no app, newest first.
-async fn unmatched(api: &TestApi) -> Vec<(WebhookOutcome, String, Option<String>)> {
-    api.store
-        .list_webhook_deliveries(&Scope::system(), None, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.outcome, d.message, d.delivery_id))
-        .collect()
-}
-
-/// Waits for `deployment` to finish and says how it ended.
-async fn settle(api: &TestApi, deployment: &Deployment) -> DeploymentStatus {
-    api.platform
-        .engine()
-        .wait_for(&Scope::system(), deployment.id, |d| {
-            d.status == DeploymentStatus::Live || d.status.is_terminal()
-        })
-        .await
-        .unwrap()
-        .status
-}
 
 #[tokio::test]
 async fn a_signed_github_push_deploys_exactly_the_matching_apps() {
@@ -650,5 +458,60 @@ async fn the_team_sees_its_hook_and_only_its_own_deliveries() {
     )
     .await;
     assert_eq!(status, 422);
+    api.platform.shutdown().await;
+}
+
+#[tokio::test]
+async fn deletions_tags_and_malformed_payloads_deploy_nothing() {
+    let api = TestApi::start().await;
+    let owner = api.team("acme").await;
+    let main = git_app(&api, &owner, "web", STOREFRONT, "main", &[]).await;
+    let feature = git_app(
+        &api,
+        &owner,
+        "preview",
+        STOREFRONT,
+        "feature/checkout-v2",
+        &[],
+    )
+    .await;
+    let (secret, path) = rotate(&api, &owner, "github").await;
+
+    for (body, app, says) in [
+        (
+            include_str!("fixtures/webhooks/github_push_delete.json"),
+            feature,
+            "the push deleted branch feature/checkout-v2: nothing to deploy",
+        ),
+        (
+            include_str!("fixtures/webhooks/github_push_tag.json"),
+            main,
+            "pushed tag v2.4.0; the app deploys branch main",
+        ),
+    ] {
+        let response = deliver(&api, &path, &signed("github", "push", body, &secret), body).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["result"], "ignored");
+        assert_eq!(log(&api, &owner, app).await[0]["message"], says);
+    }
+
+    let malformed = r#"{"ref": 5}"#;
+    let (status, code, _) = common::error_code(
+        deliver(
+            &api,
+            &path,
+            &signed("github", "push", malformed, &secret),
+            malformed,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (400, "bad_request"));
+    assert_eq!(unmatched(&api).await[0].0, WebhookOutcome::Refused);
+
+    for app in [main, feature] {
+        assert!(deployments(&api, app).await.is_empty());
+    }
     api.platform.shutdown().await;
 }

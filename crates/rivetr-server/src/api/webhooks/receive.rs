@@ -5,9 +5,9 @@
 //! up; the signature (GitLab: token) is checked against that secret in
 //! constant time, and only then is the body parsed and acted on. An unknown
 //! hook, a team without a secret and a bad signature get the same answer
-//! (401, with the same message as a bad signature would get): the
-//! delivery is checked against a placeholder secret, so even the time
-//! taken does not tell them apart.
+//! (401, with the message a bad or missing signature gets): an unknown
+//! hook's delivery is checked against a placeholder secret and refused
+//! whatever the result.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -25,8 +25,8 @@ use crate::api::extract::Path;
 use crate::api::{ApiError, ApiState};
 use crate::webhooks::{Provider, WebhookError, WebhookEvent, verify_and_parse};
 
-/// What an unknown hook's deliveries are checked against (so they take
-/// the time a real check takes). Whatever the result, they are refused.
+/// What an unknown hook's deliveries are checked against (so they get the
+/// answer a real check gives). Whatever the result, they are refused.
 const PLACEHOLDER_SECRET: &[u8] = b"rivetr: no such hook; every delivery is refused";
 
 /// This file's routes.
@@ -64,12 +64,9 @@ async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, axum::Json<HookAnswer>), ApiError> {
-    let provider: Provider =
-        provider
-            .parse()
-            .map_err(|err: crate::webhooks::UnknownProvider| {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string())
-            })?;
+    let provider = provider
+        .parse::<Provider>()
+        .map_err(|err| ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string()))?;
     let delivery = Delivery::new(provider, &headers);
     let store = state.store().as_ref();
     let body = match read_capped(&headers, body, state.settings().max_webhook_bytes).await {
@@ -84,44 +81,43 @@ async fn receive(
             return Err(err.into_api_error());
         }
     };
-    let (team, secret) = match find_hook(&state, &hook).await? {
-        Some((team, secret)) => (Some(team), secret),
-        None => (None, SecretString::new("")),
-    };
     let lookup = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let verified = match team {
-        Some(_) => verify_and_parse(provider, lookup, &body, secret.expose().as_bytes()),
-        None => refuse(
-            provider,
-            verify_and_parse(provider, lookup, &body, PLACEHOLDER_SECRET),
-        ),
+    let Some((team, secret)) = find_hook(&state, &hook).await? else {
+        let placeholder = verify_and_parse(provider, lookup, &body, PLACEHOLDER_SECRET);
+        let err = unknown_hook(provider, placeholder);
+        return Err(refused(&state, &delivery, "refused (unknown hook)", &err).await);
     };
-    let event = match verified {
+    let event = match verify_and_parse(provider, lookup, &body, secret.expose().as_bytes()) {
         Ok(event) => event,
-        Err(err) => {
-            let about = if team.is_some() {
-                ""
-            } else {
-                " (unknown hook)"
-            };
-            let message = format!("refused{about}: {err}");
-            delivery
-                .record(store, None, WebhookOutcome::Refused, &message)
-                .await;
-            return Err(if err.is_unauthenticated() {
-                ApiError::unauthenticated(err.to_string())
-            } else {
-                ApiError::bad_request(err.to_string())
-            });
-        }
-    };
-    let Some(team) = team else {
-        return Err(ApiError::unauthenticated(
-            unknown_hook(provider).to_string(),
-        ));
+        Err(err) => return Err(refused(&state, &delivery, "refused", &err).await),
     };
     let (status, answer) = dispatch(&state, provider, team, &delivery, event).await?;
     Ok((status, axum::Json(answer)))
+}
+
+/// Log a refused delivery (with no app: its body cannot be trusted to name
+/// one) and say how to answer it: 401 when the sender is not proven, 400
+/// when a verified delivery is malformed.
+async fn refused(
+    state: &ApiState,
+    delivery: &Delivery,
+    what: &str,
+    err: &WebhookError,
+) -> ApiError {
+    let message = format!("{what}: {err}");
+    delivery
+        .record(
+            state.store().as_ref(),
+            None,
+            WebhookOutcome::Refused,
+            &message,
+        )
+        .await;
+    if err.is_unauthenticated() {
+        ApiError::unauthenticated(err.to_string())
+    } else {
+        ApiError::bad_request(err.to_string())
+    }
 }
 
 /// The team the hook id names and its secret, if it has one.
@@ -139,20 +135,14 @@ async fn find_hook(
         .map(|v| (team, v)))
 }
 
-/// What an unknown hook answers: the placeholder check's refusal, or, in
-/// the impossible case that it passed, a bad signature.
-fn refuse(
-    provider: Provider,
-    checked: Result<WebhookEvent, WebhookError>,
-) -> Result<WebhookEvent, WebhookError> {
+/// Why an unknown hook refuses a delivery: the placeholder check's
+/// refusal (a missing or bad signature, as a real hook would answer), or,
+/// should that check ever pass, a bad signature.
+fn unknown_hook(provider: Provider, checked: Result<WebhookEvent, WebhookError>) -> WebhookError {
     match checked {
-        Err(err) if err.is_unauthenticated() => Err(err),
-        _ => Err(unknown_hook(provider)),
-    }
-}
-
-fn unknown_hook(provider: Provider) -> WebhookError {
-    WebhookError::BadSignature {
-        header: provider.signature_header(),
+        Err(err) if err.is_unauthenticated() => err,
+        _ => WebhookError::BadSignature {
+            header: provider.signature_header(),
+        },
     }
 }
