@@ -17,7 +17,11 @@ mod support;
 
 use common::{Member, TestApi};
 use reqwest::{Method, StatusCode};
-use rivetr_core::model::{DeploymentStatus, Role, Trigger, WebhookOutcome};
+use rivetr_core::access::Scope;
+use rivetr_core::model::{
+    DeploymentStatus, MountSource, Role, Trigger, VolumeMount, WebhookOutcome,
+};
+use rivetr_core::store::AppRepo;
 use rivetr_server::config::ByteSize;
 use serde_json::Value;
 use support::{STOREFRONT, deliver, deployments, git_app, log, rotate, settle, signed, unmatched};
@@ -513,5 +517,43 @@ async fn deletions_tags_and_malformed_payloads_deploy_nothing() {
     for app in [main, feature] {
         assert!(deployments(&api, app).await.is_empty());
     }
+    api.platform.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_deploy_the_engine_refuses_is_answered_and_logged_as_failed() {
+    let api = TestApi::start().await;
+    let owner = api.team("acme").await;
+    let app = git_app(&api, &owner, "web", STOREFRONT, "main", &[]).await;
+    // The engine refuses to mount the container engine's socket.
+    let mut spec = api.store.get_app(&Scope::system(), app).await.unwrap().spec;
+    spec.run.volumes.push(VolumeMount {
+        source: MountSource::Bind("/var/run/docker.sock".parse().unwrap()),
+        target: "/var/run/docker.sock".parse().unwrap(),
+        read_only: false,
+    });
+    api.store
+        .update_app_spec(&Scope::system(), app, spec)
+        .await
+        .unwrap();
+    let (secret, path) = rotate(&api, &owner, "github").await;
+
+    let response = deliver(
+        &api,
+        &path,
+        &signed("github", "push", GITHUB_PUSH, &secret),
+        GITHUB_PUSH,
+    )
+    .await;
+    let (status, code, message) = common::error_code(response).await;
+    assert_eq!((status, code.as_str()), (500, "deploy_failed"));
+    assert!(message.starts_with("web: deploy failed: "), "{message}");
+    assert!(deployments(&api, app).await.is_empty());
+    let entries = log(&api, &owner, app).await;
+    assert_eq!(entries[0]["outcome"], "failed");
+    assert!(
+        entries[0]["message"].as_str().unwrap().contains("socket"),
+        "{entries:?}"
+    );
     api.platform.shutdown().await;
 }

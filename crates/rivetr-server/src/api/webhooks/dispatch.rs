@@ -155,10 +155,11 @@ async fn push(
         count(WebhookOutcome::Failed),
     );
     if results.is_empty() {
-        let repos: Vec<&str> = pushes
+        let mut repos: Vec<&str> = pushes
             .iter()
             .map(|p| p.repository.full_name.as_str())
             .collect();
+        repos.dedup();
         let message = format!("no app of this team deploys {}", repos.join(", "));
         delivery
             .record(store, None, WebhookOutcome::Ignored, &message)
