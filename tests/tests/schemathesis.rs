@@ -51,6 +51,7 @@ async fn the_live_api_keeps_its_openapi_contract() {
     let api = Api::bootstrap(&rivetr.api_url(), &rivetr.setup_token()).await;
     let max_time = std::env::var("RIVETR_SCHEMATHESIS_SECONDS").unwrap_or_else(|_| "60".into());
     let report = rivetr.dir.path().join("schemathesis");
+    let workdir = rivetr.dir.path().to_path_buf();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(st)
             .arg("run")
@@ -66,6 +67,8 @@ async fn the_live_api_keeps_its_openapi_contract() {
             .arg("--report-dir")
             .arg(&report)
             .env("NO_COLOR", "1")
+            // Its cache (`.schemathesis/`) goes to the temp dir, not the clone.
+            .current_dir(&workdir)
             .output()
             .expect("run schemathesis")
     })
