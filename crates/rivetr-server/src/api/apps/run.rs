@@ -1,0 +1,304 @@
+//! The JSON mirror of the core [`RunSpec`]: how an app's image runs.
+
+use std::time::Duration;
+
+use rivetr_core::input::{
+    CommandLine, ContainerPath, CpuLimit, HostPath, HttpPath, MemoryLimit, Port, VolumeName,
+};
+use rivetr_core::model::{
+    HealthCheck, HealthProbe, MountSource, PublishSpec, Resources, RestartPolicy, RunSpec,
+    VolumeMount,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// How to run the app's image. Every field may be left out for its
+/// default.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RunBody {
+    /// The port the app listens on in its container (1 to 65535); none
+    /// for workers that serve no traffic.
+    #[serde(default)]
+    #[schema(value_type = Option<u16>)]
+    port: Option<Port>,
+    /// Command overriding the image's, as an argument vector (never a
+    /// shell string).
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    command: Option<CommandLine>,
+    /// CPU limit: a number of CPUs (`"0.5"`, `2`) or millicores (`"250m"`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    cpu: Option<CpuLimit>,
+    /// Memory limit, e.g. `"512MiB"`, `"1GiB"`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    memory: Option<MemoryLimit>,
+    /// Volumes mounted into each container.
+    #[serde(default)]
+    pub(super) volumes: Vec<MountBody>,
+    /// How many containers serve the app (default 1).
+    #[serde(default = "one")]
+    replicas: u16,
+    /// When a new container counts as ready (default: TCP connect to
+    /// `port`).
+    #[serde(default)]
+    health_check: Option<HealthCheckBody>,
+    /// What happens when a container exits (default `unless_stopped`).
+    #[serde(default)]
+    restart: RestartBody,
+    /// Also publish `port` on the host (off by default: traffic goes
+    /// through the proxy).
+    #[serde(default)]
+    publish: Option<PublishBody>,
+}
+
+fn one() -> u16 {
+    1
+}
+
+impl Default for RunBody {
+    fn default() -> Self {
+        (&RunSpec::default()).into()
+    }
+}
+
+impl From<RunBody> for RunSpec {
+    fn from(body: RunBody) -> Self {
+        Self {
+            port: body.port,
+            command: body.command,
+            resources: Resources {
+                cpu: body.cpu,
+                memory: body.memory,
+            },
+            volumes: body.volumes.into_iter().map(Into::into).collect(),
+            replicas: body.replicas,
+            health_check: body.health_check.map(Into::into),
+            restart: body.restart.into(),
+            publish: body.publish.map(|p| PublishSpec {
+                host_port: p.host_port,
+                public: p.public,
+            }),
+        }
+    }
+}
+
+impl From<&RunSpec> for RunBody {
+    fn from(spec: &RunSpec) -> Self {
+        let spec = spec.clone();
+        Self {
+            port: spec.port,
+            command: spec.command,
+            cpu: spec.resources.cpu,
+            memory: spec.resources.memory,
+            volumes: spec.volumes.into_iter().map(Into::into).collect(),
+            replicas: spec.replicas,
+            health_check: spec.health_check.map(Into::into),
+            restart: spec.restart.into(),
+            publish: spec.publish.map(|p| PublishBody {
+                host_port: p.host_port,
+                public: p.public,
+            }),
+        }
+    }
+}
+
+/// One mount: a named volume (see `/api/v1/apps/{app}/volumes`) or a
+/// host directory (refused at deploy unless an instance admin allows its
+/// root).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MountBody {
+    /// What is mounted.
+    pub(super) source: MountSourceBody,
+    /// Absolute path inside the container.
+    #[schema(value_type = String)]
+    pub(super) target: ContainerPath,
+    /// Mount read-only.
+    #[serde(default)]
+    read_only: bool,
+}
+
+impl MountBody {
+    /// A read-write mount of the named volume at `target`.
+    pub(super) fn volume(name: VolumeName, target: ContainerPath) -> Self {
+        Self {
+            source: MountSourceBody::Volume { name },
+            target,
+            read_only: false,
+        }
+    }
+}
+
+/// The source of a mount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub(super) enum MountSourceBody {
+    /// A named volume managed by the runtime.
+    Volume {
+        /// Its name.
+        #[schema(value_type = String)]
+        name: VolumeName,
+    },
+    /// A host directory.
+    Bind {
+        /// Absolute host path.
+        #[schema(value_type = String)]
+        path: HostPath,
+    },
+}
+
+impl From<MountBody> for VolumeMount {
+    fn from(body: MountBody) -> Self {
+        Self {
+            source: match body.source {
+                MountSourceBody::Volume { name } => MountSource::Volume(name),
+                MountSourceBody::Bind { path } => MountSource::Bind(path),
+            },
+            target: body.target,
+            read_only: body.read_only,
+        }
+    }
+}
+
+impl From<VolumeMount> for MountBody {
+    fn from(mount: VolumeMount) -> Self {
+        Self {
+            source: match mount.source {
+                MountSource::Volume(name) => MountSourceBody::Volume { name },
+                MountSource::Bind(path) => MountSourceBody::Bind { path },
+            },
+            target: mount.target,
+            read_only: mount.read_only,
+        }
+    }
+}
+
+/// When a new container counts as healthy (durations in milliseconds).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HealthCheckBody {
+    /// What to probe.
+    probe: ProbeBody,
+    /// Pause between probes (default 250).
+    #[serde(default)]
+    interval_ms: Option<u64>,
+    /// Time one probe may take (default 2000).
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    /// Give up this long after start: the deployment fails (default 60000).
+    #[serde(default)]
+    deadline_ms: Option<u64>,
+}
+
+/// What a health check probes.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub(super) enum ProbeBody {
+    /// HTTP GET of `path` on the app's port; 2xx and 3xx are healthy.
+    Http {
+        /// Path (and query) starting with `/`.
+        #[schema(value_type = String)]
+        path: HttpPath,
+    },
+    /// TCP connect to the app's port.
+    Tcp,
+    /// The container is running (apps without a port).
+    Running,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl From<HealthCheckBody> for HealthCheck {
+    fn from(body: HealthCheckBody) -> Self {
+        let mut check = match body.probe {
+            ProbeBody::Http { path } => HealthCheck::http(path),
+            ProbeBody::Tcp => HealthCheck::tcp(),
+            ProbeBody::Running => HealthCheck {
+                probe: HealthProbe::Running,
+                ..HealthCheck::tcp()
+            },
+        };
+        if let Some(ms) = body.interval_ms {
+            check.interval = Duration::from_millis(ms);
+        }
+        if let Some(ms) = body.timeout_ms {
+            check.timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = body.deadline_ms {
+            check.deadline = Duration::from_millis(ms);
+        }
+        check
+    }
+}
+
+impl From<HealthCheck> for HealthCheckBody {
+    fn from(check: HealthCheck) -> Self {
+        Self {
+            probe: match check.probe {
+                HealthProbe::Http { path } => ProbeBody::Http { path },
+                HealthProbe::Tcp => ProbeBody::Tcp,
+                HealthProbe::Running => ProbeBody::Running,
+            },
+            interval_ms: Some(millis(check.interval)),
+            timeout_ms: Some(millis(check.timeout)),
+            deadline_ms: Some(millis(check.deadline)),
+        }
+    }
+}
+
+/// What the runtime does when a container exits.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub(super) enum RestartBody {
+    /// Never restart.
+    No,
+    /// Restart after a non-zero exit, at most `max_retries` times.
+    OnFailure {
+        /// Retry bound.
+        max_retries: u32,
+    },
+    /// Always restart.
+    Always,
+    /// Restart unless stopped on purpose.
+    #[default]
+    UnlessStopped,
+}
+
+impl From<RestartBody> for RestartPolicy {
+    fn from(body: RestartBody) -> Self {
+        match body {
+            RestartBody::No => Self::No,
+            RestartBody::OnFailure { max_retries } => Self::OnFailure { max_retries },
+            RestartBody::Always => Self::Always,
+            RestartBody::UnlessStopped => Self::UnlessStopped,
+        }
+    }
+}
+
+impl From<RestartPolicy> for RestartBody {
+    fn from(policy: RestartPolicy) -> Self {
+        match policy {
+            RestartPolicy::No => Self::No,
+            RestartPolicy::OnFailure { max_retries } => Self::OnFailure { max_retries },
+            RestartPolicy::Always => Self::Always,
+            RestartPolicy::UnlessStopped => Self::UnlessStopped,
+        }
+    }
+}
+
+/// Publishing the app's port on the host.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PublishBody {
+    /// Host port.
+    #[schema(value_type = u16)]
+    host_port: Port,
+    /// Bind on all interfaces (`0.0.0.0`) instead of `127.0.0.1`.
+    #[serde(default)]
+    public: bool,
+}
