@@ -158,7 +158,7 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
             "image with a newline",
             "spec.source: invalid image reference",
             Box::new(|b| {
-                b["spec"]["source"] = json!({ "type": "image", "image": "nginx\nRUN rm -rf /" })
+                b["spec"]["source"] = json!({ "type": "image", "image": "nginx\nRUN rm -rf /" });
             }),
         ),
         (
@@ -196,14 +196,14 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
             "spec.run.volumes[0].target: invalid container path",
             Box::new(|b| {
                 b["spec"]["run"]["volumes"] =
-                    json!([{ "source": { "type": "volume", "name": "data" }, "target": "data" }])
+                    json!([{ "source": { "type": "volume", "name": "data" }, "target": "data" }]);
             }),
         ),
         (
             "volume name with /",
             "spec.run.volumes[0].source: invalid volume name",
             Box::new(|b| {
-                b["spec"]["run"]["volumes"] = json!([{ "source": { "type": "volume", "name": "../../x" }, "target": "/data" }])
+                b["spec"]["run"]["volumes"] = json!([{ "source": { "type": "volume", "name": "../../x" }, "target": "/data" }]);
             }),
         ),
         (
