@@ -192,6 +192,21 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
             Box::new(|b| b["spec"]["run"]["replicas"] = json!(0)),
         ),
         (
+            "10000 replicas",
+            "spec.run.replicas",
+            Box::new(|b| b["spec"]["run"]["replicas"] = json!(10_000)),
+        ),
+        (
+            "a watch window of a year",
+            "spec.deploy.watch_window_ms",
+            Box::new(|b| b["spec"]["deploy"] = json!({ "watch_window_ms": 31_536_000_000_u64 })),
+        ),
+        (
+            "probes without a pause",
+            "spec.run.health_check.interval_ms",
+            Box::new(|b| b["spec"]["run"]["health_check"]["interval_ms"] = json!(0)),
+        ),
+        (
             "volume mount with a relative target",
             "spec.run.volumes[0].target: invalid container path",
             Box::new(|b| {

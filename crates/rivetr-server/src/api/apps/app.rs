@@ -183,7 +183,6 @@ async fn create_app(
     Json(req): Json<NewAppRequest>,
 ) -> Result<(StatusCode, axum::Json<AppView>), ApiError> {
     let spec = req.spec.into_spec()?;
-    spec_sanity(&spec)?;
     let app = state
         .store()
         .create_app(
@@ -208,17 +207,6 @@ async fn create_app(
     view.live_deployment = Some(None);
     view.domains = Some(domains);
     Ok((StatusCode::CREATED, axum::Json(view)))
-}
-
-/// What the core types cannot refuse alone.
-fn spec_sanity(spec: &rivetr_core::model::AppSpec) -> Result<(), ApiError> {
-    if spec.run.replicas == 0 {
-        return Err(super::invalid(
-            "spec.run.replicas",
-            "at least 1 container must serve the app",
-        ));
-    }
-    Ok(())
 }
 
 /// The generated domain's host, if one was added.
@@ -328,7 +316,6 @@ async fn update_app(
         changed.push("deploy");
     }
     let spec = body.into_spec()?;
-    spec_sanity(&spec)?;
     let updated = state
         .store()
         .update_app_spec(&caller.scope, app, spec)

@@ -12,6 +12,16 @@ use rivetr_core::model::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::invalid;
+use super::spec::check_millis;
+use crate::api::ApiError;
+
+/// The shortest pause between health probes, in milliseconds.
+const MIN_INTERVAL_MS: u64 = 10;
+
+/// The most containers one app may run.
+const MAX_REPLICAS: u16 = 100;
+
 /// How to run the app's image. Every field may be left out for its
 /// default.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -38,7 +48,7 @@ pub(super) struct RunBody {
     /// Volumes mounted into each container.
     #[serde(default)]
     pub(super) volumes: Vec<MountBody>,
-    /// How many containers serve the app (default 1).
+    /// How many containers serve the app (1 to 100, default 1).
     #[serde(default = "one")]
     replicas: u16,
     /// When a new container counts as ready (default: TCP connect to
@@ -56,6 +66,36 @@ pub(super) struct RunBody {
 
 fn one() -> u16 {
     1
+}
+
+impl RunBody {
+    /// What the field types cannot refuse alone.
+    pub(super) fn check(&self) -> Result<(), ApiError> {
+        if !(1..=MAX_REPLICAS).contains(&self.replicas) {
+            return Err(invalid(
+                "spec.run.replicas",
+                format!("from 1 to {MAX_REPLICAS} containers may serve an app"),
+            ));
+        }
+        if let Some(check) = &self.health_check {
+            if check.interval_ms.is_some_and(|ms| ms < MIN_INTERVAL_MS) {
+                return Err(invalid(
+                    "spec.run.health_check.interval_ms",
+                    format!("at least {MIN_INTERVAL_MS} milliseconds between probes"),
+                ));
+            }
+            for (field, value) in [
+                ("interval_ms", check.interval_ms),
+                ("timeout_ms", check.timeout_ms),
+                ("deadline_ms", check.deadline_ms),
+            ] {
+                if let Some(value) = value {
+                    check_millis(&format!("spec.run.health_check.{field}"), value)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for RunBody {
@@ -182,7 +222,7 @@ impl From<VolumeMount> for MountBody {
 pub(super) struct HealthCheckBody {
     /// What to probe.
     probe: ProbeBody,
-    /// Pause between probes (default 250).
+    /// Pause between probes (default 250, at least 10).
     #[serde(default)]
     interval_ms: Option<u64>,
     /// Time one probe may take (default 2000).

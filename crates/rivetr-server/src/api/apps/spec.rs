@@ -43,6 +43,8 @@ impl AppSpecBody {
     /// The core spec, after the checks the body's types cannot make alone
     /// (the instance's git URL policy).
     pub(super) fn into_spec(self) -> Result<AppSpec, ApiError> {
+        self.run.check()?;
+        self.deploy.check()?;
         Ok(AppSpec {
             source: self.source.into_source()?,
             build: self.build.into(),
@@ -273,12 +275,27 @@ pub(super) struct StaticSiteBody {
     output_dir: PathInRepo,
 }
 
+/// The longest duration a spec may name, in milliseconds (one day).
+pub(super) const MAX_MILLIS: u64 = 24 * 60 * 60 * 1000;
+
+/// `Ok` when `value` is at most [`MAX_MILLIS`].
+pub(super) fn check_millis(field: &str, value: u64) -> Result<(), ApiError> {
+    if value > MAX_MILLIS {
+        return Err(invalid(
+            field,
+            format!("at most {MAX_MILLIS} milliseconds (one day)"),
+        ));
+    }
+    Ok(())
+}
+
 /// How a new version is rolled out (durations in milliseconds).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DeployBody {
     /// Watch the new version this long after the switch and roll back
     /// automatically if it fails; 0 turns the watch off (default 30000).
+    /// Every duration is at most one day (86400000).
     #[serde(default = "default_watch")]
     watch_window_ms: u64,
     /// How long requests and upgraded connections may finish on the old
@@ -305,6 +322,14 @@ fn default_drain() -> u64 {
 
 fn default_grace() -> u64 {
     millis(DeployPolicy::default().stop_grace)
+}
+
+impl DeployBody {
+    fn check(&self) -> Result<(), ApiError> {
+        check_millis("spec.deploy.watch_window_ms", self.watch_window_ms)?;
+        check_millis("spec.deploy.drain_timeout_ms", self.drain_timeout_ms)?;
+        check_millis("spec.deploy.stop_grace_ms", self.stop_grace_ms)
+    }
 }
 
 impl Default for DeployBody {
