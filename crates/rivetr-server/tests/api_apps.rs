@@ -820,3 +820,32 @@ async fn app_writes_are_audited() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_document_describes_each_kind_of_source_probe_and_mount() {
+    let api = TestApi::start().await;
+    let doc: Value = api
+        .anonymous(Method::GET, "/api/v1/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for (schema, kinds) in [
+        ("SourceBody", vec!["git", "archive", "image"]),
+        ("ProbeBody", vec!["http", "tcp", "running"]),
+        ("MountSourceBody", vec!["volume", "bind"]),
+    ] {
+        let variants = schemas[schema]["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}: {}", schemas[schema]));
+        let tags: Vec<&str> = variants
+            .iter()
+            .map(|v| v["properties"]["type"]["enum"][0].as_str().unwrap())
+            .collect();
+        assert_eq!(tags, kinds, "{schema}");
+    }
+    assert!(schemas["NewAppRequest"]["properties"]["spec"].is_object());
+}

@@ -111,12 +111,12 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
         ),
         (
             "git ext:: transport",
-            "spec.source: invalid git URL",
+            "spec.source.url: invalid git URL",
             Box::new(|b| b["spec"]["source"]["url"] = json!("ext::sh -c touch% /tmp/pwned")),
         ),
         (
             "git --upload-pack",
-            "spec.source: invalid git URL",
+            "spec.source.url: invalid git URL",
             Box::new(|b| b["spec"]["source"]["url"] = json!("--upload-pack=touch /tmp/pwned")),
         ),
         (
@@ -131,12 +131,12 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
         ),
         (
             "ref starting with -",
-            "source: invalid git ref",
+            "source.reference: invalid git ref",
             Box::new(|b| b["spec"]["source"]["reference"] = json!("--output=/tmp/x")),
         ),
         (
             "watch path with ..",
-            "spec.source: invalid path in the repository",
+            "spec.source.watch_paths[0]: invalid path in the repository",
             Box::new(|b| b["spec"]["source"]["watch_paths"] = json!(["../other"])),
         ),
         (
@@ -156,7 +156,7 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
         ),
         (
             "image with a newline",
-            "spec.source: invalid image reference",
+            "spec.source.image: invalid image reference",
             Box::new(|b| {
                 b["spec"]["source"] = json!({ "type": "image", "image": "nginx\nRUN rm -rf /" });
             }),
@@ -178,7 +178,7 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
         ),
         (
             "health path without /",
-            "spec.run.health_check.probe: invalid HTTP path",
+            "spec.run.health_check.probe.path: invalid HTTP path",
             Box::new(|b| b["spec"]["run"]["health_check"]["probe"]["path"] = json!("health")),
         ),
         (
@@ -190,6 +190,24 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
             "zero replicas",
             "spec.run.replicas",
             Box::new(|b| b["spec"]["run"]["replicas"] = json!(0)),
+        ),
+        (
+            "git source without a url",
+            "spec.source: a source of type git needs `url`",
+            Box::new(|b| b["spec"]["source"] = json!({ "type": "git", "reference": "main" })),
+        ),
+        (
+            "image source with a git url",
+            "spec.source: `url` does not belong to a source of type image",
+            Box::new(|b| {
+                b["spec"]["source"] =
+                    json!({ "type": "image", "image": "nginx:1", "url": "https://x.test/a.git" });
+            }),
+        ),
+        (
+            "http probe without a path",
+            "spec.run.health_check.probe: an http probe needs `path`",
+            Box::new(|b| b["spec"]["run"]["health_check"]["probe"] = json!({ "type": "http" })),
         ),
         (
             "10000 replicas",
@@ -216,7 +234,7 @@ async fn hostile_app_specs_are_refused_and_nothing_is_stored() {
         ),
         (
             "volume name with /",
-            "spec.run.volumes[0].source: invalid volume name",
+            "spec.run.volumes[0].source.name: invalid volume name",
             Box::new(|b| {
                 b["spec"]["run"]["volumes"] = json!([{ "source": { "type": "volume", "name": "../../x" }, "target": "/data" }]);
             }),
@@ -287,12 +305,12 @@ async fn hostile_changes_to_an_app_leave_it_unchanged() {
     for (case, field, patch) in [
         (
             "git ext::",
-            "source: invalid git URL",
+            "source.url: invalid git URL",
             json!({ "source": { "type": "git", "url": "ext::sh", "reference": "main" } }),
         ),
         (
             "ref starting with -",
-            "source: invalid git ref",
+            "source.reference: invalid git ref",
             json!({ "source": { "type": "git", "url": "https://github.com/a/b.git", "reference": "-x" } }),
         ),
         (
@@ -302,7 +320,7 @@ async fn hostile_changes_to_an_app_leave_it_unchanged() {
         ),
         (
             "health path without /",
-            "run.health_check.probe: invalid HTTP path",
+            "run.health_check.probe.path: invalid HTTP path",
             json!({ "run": { "health_check": { "probe": { "type": "http", "path": "x" } } } }),
         ),
         (

@@ -1,17 +1,15 @@
 //! The JSON mirror of the core [`RunSpec`]: how an app's image runs.
 
-use std::time::Duration;
-
 use rivetr_core::input::{
-    CommandLine, ContainerPath, CpuLimit, HostPath, HttpPath, MemoryLimit, Port, VolumeName,
+    CommandLine, ContainerPath, CpuLimit, HostPath, MemoryLimit, Port, VolumeName,
 };
 use rivetr_core::model::{
-    HealthCheck, HealthProbe, MountSource, PublishSpec, Resources, RestartPolicy, RunSpec,
-    VolumeMount,
+    MountSource, PublishSpec, Resources, RestartPolicy, RunSpec, VolumeMount,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::health::HealthCheckBody;
 use super::invalid;
 use super::spec::check_millis;
 use crate::api::ApiError;
@@ -172,9 +170,14 @@ impl MountBody {
     }
 }
 
-/// The source of a mount.
+/// The source of a mount. Read through [`MountSourceFields`] so a refused
+/// value is reported with its field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    try_from = "MountSourceFields"
+)]
 pub(super) enum MountSourceBody {
     /// A named volume managed by the runtime.
     Volume {
@@ -188,6 +191,39 @@ pub(super) enum MountSourceBody {
         #[schema(value_type = String)]
         path: HostPath,
     },
+}
+
+/// The kinds of mount source.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MountKind {
+    Volume,
+    Bind,
+}
+
+/// Every field a mount source may have.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MountSourceFields {
+    #[serde(rename = "type")]
+    kind: MountKind,
+    #[serde(default)]
+    name: Option<VolumeName>,
+    #[serde(default)]
+    path: Option<HostPath>,
+}
+
+impl TryFrom<MountSourceFields> for MountSourceBody {
+    type Error = &'static str;
+
+    fn try_from(f: MountSourceFields) -> Result<Self, Self::Error> {
+        match (f.kind, f.name, f.path) {
+            (MountKind::Volume, Some(name), None) => Ok(Self::Volume { name }),
+            (MountKind::Bind, None, Some(path)) => Ok(Self::Bind { path }),
+            (MountKind::Volume, _, _) => Err("a volume mount has a `name` and no `path`"),
+            (MountKind::Bind, _, _) => Err("a bind mount has a `path` and no `name`"),
+        }
+    }
 }
 
 impl From<MountBody> for VolumeMount {
@@ -212,81 +248,6 @@ impl From<VolumeMount> for MountBody {
             },
             target: mount.target,
             read_only: mount.read_only,
-        }
-    }
-}
-
-/// When a new container counts as healthy (durations in milliseconds).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(super) struct HealthCheckBody {
-    /// What to probe.
-    probe: ProbeBody,
-    /// Pause between probes (default 250, at least 10).
-    #[serde(default)]
-    interval_ms: Option<u64>,
-    /// Time one probe may take (default 2000).
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-    /// Give up this long after start: the deployment fails (default 60000).
-    #[serde(default)]
-    deadline_ms: Option<u64>,
-}
-
-/// What a health check probes.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub(super) enum ProbeBody {
-    /// HTTP GET of `path` on the app's port; 2xx and 3xx are healthy.
-    Http {
-        /// Path (and query) starting with `/`.
-        #[schema(value_type = String)]
-        path: HttpPath,
-    },
-    /// TCP connect to the app's port.
-    Tcp,
-    /// The container is running (apps without a port).
-    Running,
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-impl From<HealthCheckBody> for HealthCheck {
-    fn from(body: HealthCheckBody) -> Self {
-        let mut check = match body.probe {
-            ProbeBody::Http { path } => HealthCheck::http(path),
-            ProbeBody::Tcp => HealthCheck::tcp(),
-            ProbeBody::Running => HealthCheck {
-                probe: HealthProbe::Running,
-                ..HealthCheck::tcp()
-            },
-        };
-        if let Some(ms) = body.interval_ms {
-            check.interval = Duration::from_millis(ms);
-        }
-        if let Some(ms) = body.timeout_ms {
-            check.timeout = Duration::from_millis(ms);
-        }
-        if let Some(ms) = body.deadline_ms {
-            check.deadline = Duration::from_millis(ms);
-        }
-        check
-    }
-}
-
-impl From<HealthCheck> for HealthCheckBody {
-    fn from(check: HealthCheck) -> Self {
-        Self {
-            probe: match check.probe {
-                HealthProbe::Http { path } => ProbeBody::Http { path },
-                HealthProbe::Tcp => ProbeBody::Tcp,
-                HealthProbe::Running => ProbeBody::Running,
-            },
-            interval_ms: Some(millis(check.interval)),
-            timeout_ms: Some(millis(check.timeout)),
-            deadline_ms: Some(millis(check.deadline)),
         }
     }
 }

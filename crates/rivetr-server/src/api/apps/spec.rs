@@ -7,18 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rivetr_core::id::UploadId;
-use rivetr_core::input::{
-    BuildTarget, CommandLine, EnvKey, GitRef, GitUrl, GitUrlPolicy, ImageRef, PathInRepo,
-};
-use rivetr_core::model::{
-    AppSpec, BuildSpec, BuilderKind, DeployPolicy, SourceSpec, StaticSiteBuild,
-};
+use rivetr_core::input::{BuildTarget, CommandLine, EnvKey, ImageRef, PathInRepo};
+use rivetr_core::model::{AppSpec, BuildSpec, BuilderKind, DeployPolicy, StaticSiteBuild};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::invalid;
 use super::run::RunBody;
+use super::source::SourceBody;
 use crate::api::ApiError;
 
 /// How to fetch, build, run and roll out an app. `build`, `run` and
@@ -61,83 +57,6 @@ impl From<&AppSpec> for AppSpecBody {
             build: (&spec.build).into(),
             run: (&spec.run).into(),
             deploy: (&spec.deploy).into(),
-        }
-    }
-}
-
-/// Where an app's code or image comes from.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub(super) enum SourceBody {
-    /// A git repository (`https://` or `ssh://`/scp-like) at a branch, tag
-    /// or commit.
-    Git {
-        /// Repository address.
-        #[schema(value_type = String)]
-        url: GitUrl,
-        /// Branch, tag or commit to deploy.
-        #[schema(value_type = String)]
-        reference: GitRef,
-        /// Only pushes touching these paths (relative to the repository)
-        /// trigger a deploy; empty: any push.
-        #[serde(default)]
-        #[schema(value_type = Vec<String>)]
-        watch_paths: Vec<PathInRepo>,
-    },
-    /// An archive uploaded with `POST /api/v1/apps/{app}/deploy/archive`.
-    Archive {
-        /// The stored upload.
-        #[schema(value_type = String, format = Uuid)]
-        upload: UploadId,
-    },
-    /// A prebuilt image: no fetch of code, no build.
-    Image {
-        /// The image to run, e.g. `nginx:1.27`.
-        #[schema(value_type = String)]
-        image: ImageRef,
-    },
-}
-
-impl SourceBody {
-    /// The core source; a git URL must also pass the instance's policy
-    /// (which, like the git fetcher's, allows neither `file://` nor
-    /// `http://`).
-    pub(super) fn into_source(self) -> Result<SourceSpec, ApiError> {
-        Ok(match self {
-            SourceBody::Git {
-                url,
-                reference,
-                watch_paths,
-            } => {
-                GitUrlPolicy::default()
-                    .check(&url)
-                    .map_err(|err| invalid("source.url", err))?;
-                SourceSpec::Git {
-                    url,
-                    reference,
-                    watch_paths,
-                }
-            }
-            SourceBody::Archive { upload } => SourceSpec::Archive { upload },
-            SourceBody::Image { image } => SourceSpec::Image { image },
-        })
-    }
-}
-
-impl From<&SourceSpec> for SourceBody {
-    fn from(source: &SourceSpec) -> Self {
-        match source.clone() {
-            SourceSpec::Git {
-                url,
-                reference,
-                watch_paths,
-            } => Self::Git {
-                url,
-                reference,
-                watch_paths,
-            },
-            SourceSpec::Archive { upload } => Self::Archive { upload },
-            SourceSpec::Image { image } => Self::Image { image },
         }
     }
 }
