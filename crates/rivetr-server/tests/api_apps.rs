@@ -849,3 +849,21 @@ async fn the_document_describes_each_kind_of_source_probe_and_mount() {
     }
     assert!(schemas["NewAppRequest"]["properties"]["spec"].is_object());
 }
+
+#[tokio::test]
+async fn an_instance_that_allows_local_git_accepts_file_urls() {
+    let api = TestApi::start_with(|config| config.engine.allow_file_git = true).await;
+    let owner = api.team("acme").await;
+    let (_, environment) = project(&api, &owner, "Shop").await;
+    let mut body = git_app(&environment, "local");
+    body["spec"]["source"]["url"] = json!("file:///srv/git/shop.git");
+    let app = create_app(&api, &owner, body).await;
+    assert_eq!(app["spec"]["source"]["url"], "file:///srv/git/shop.git");
+    // Plain http stays refused: only what the admin allowed is.
+    let mut body = git_app(&environment, "plain");
+    body["spec"]["source"]["url"] = json!("http://git.example.test/shop.git");
+    let response = call(&api, &owner, Method::POST, "/api/v1/apps", Some(body)).await;
+    let (status, _, message) = error_code(response).await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("source.url"), "{message}");
+}

@@ -183,7 +183,7 @@ async fn create_app(
     caller: Caller,
     Json(req): Json<NewAppRequest>,
 ) -> Result<(StatusCode, axum::Json<AppView>), ApiError> {
-    let spec = req.spec.into_spec()?;
+    let spec = req.spec.into_spec(&state.settings().git_policy)?;
     let app = state
         .store()
         .create_app(
@@ -316,7 +316,7 @@ async fn update_app(
         body.deploy = deploy;
         changed.push("deploy");
     }
-    let spec = body.into_spec()?;
+    let spec = body.into_spec(&state.settings().git_policy)?;
     let updated = state
         .store()
         .update_app_spec(&caller.scope, app, spec)

@@ -47,16 +47,16 @@ pub(super) enum SourceBody {
 
 impl SourceBody {
     /// The core source; a git URL must also pass the instance's policy
-    /// (which, like the git fetcher's, allows neither `file://` nor
+    /// (the git fetcher's too: by default neither `file://` nor
     /// `http://`).
-    pub(super) fn into_source(self) -> Result<SourceSpec, ApiError> {
+    pub(super) fn into_source(self, policy: &GitUrlPolicy) -> Result<SourceSpec, ApiError> {
         Ok(match self {
             SourceBody::Git {
                 url,
                 reference,
                 watch_paths,
             } => {
-                GitUrlPolicy::default()
+                policy
                     .check(&url)
                     .map_err(|err| invalid("source.url", err))?;
                 SourceSpec::Git {

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rivetr_core::input::{BuildTarget, CommandLine, EnvKey, ImageRef, PathInRepo};
+use rivetr_core::input::{BuildTarget, CommandLine, EnvKey, GitUrlPolicy, ImageRef, PathInRepo};
 use rivetr_core::model::{AppSpec, BuildSpec, BuilderKind, DeployPolicy, StaticSiteBuild};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,12 +37,12 @@ pub(super) struct AppSpecBody {
 
 impl AppSpecBody {
     /// The core spec, after the checks the body's types cannot make alone
-    /// (the instance's git URL policy).
-    pub(super) fn into_spec(self) -> Result<AppSpec, ApiError> {
+    /// (the instance's git URL `policy`, bounds of numbers).
+    pub(super) fn into_spec(self, policy: &GitUrlPolicy) -> Result<AppSpec, ApiError> {
         self.run.check()?;
         self.deploy.check()?;
         Ok(AppSpec {
-            source: self.source.into_source()?,
+            source: self.source.into_source(policy)?,
             build: self.build.into(),
             run: self.run.into(),
             deploy: self.deploy.into(),
