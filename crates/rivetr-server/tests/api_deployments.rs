@@ -223,6 +223,10 @@ async fn rollback_after_two_deploys_puts_the_first_version_live_again() {
     let app = make_app(&api, &owner).await;
     push(&api, "v1");
     let first = deploy_live(&api, &owner, app).await;
+    // Only one version ever went live: nothing to roll back to.
+    let (status, code, message) =
+        error_code(post(&api, &owner, &format!("/api/v1/apps/{app}/rollback")).await).await;
+    assert_eq!((status, code.as_str()), (409, "conflict"), "{message}");
     push(&api, "v2");
     let second = deploy_live(&api, &owner, app).await;
     let first_view = get_json(&api, &owner, &format!("/api/v1/deployments/{first}")).await;
@@ -601,28 +605,23 @@ async fn the_websocket_streams_the_log_live_then_closes() {
     let (opcode, _) = ws.frame().await;
     assert_eq!(opcode, 8, "a close frame follows the end");
 
-    // Not a WebSocket request, or another team: refused.
+    // Not a WebSocket request: 426 in the API's error shape; another
+    // team's deployment: 404, upgrade or not.
+    let path = format!("/api/v1/deployments/{id}/logs/ws");
     let response = api
-        .as_member(
-            &owner,
-            Method::GET,
-            &format!("/api/v1/deployments/{id}/logs/ws"),
-        )
+        .as_member(&owner, Method::GET, &path)
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_client_error());
+    let (status, code, _) = error_code(response).await;
+    assert_eq!((status, code.as_str()), (426, "upgrade_required"));
     let stranger = api.team("other").await;
     let response = api
-        .as_member(
-            &stranger,
-            Method::GET,
-            &format!("/api/v1/deployments/{id}/logs/ws"),
-        )
+        .as_member(&stranger, Method::GET, &path)
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_client_error());
+    assert_eq!(response.status(), 404);
 }
 
 fn uploads_dir(api: &TestApi) -> std::path::PathBuf {

@@ -71,6 +71,10 @@ async fn deploy_archive(
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, axum::Json<DeploymentView>), ApiError> {
+    // Who may do this is settled first, before a byte is read.
+    let mut app = state.store().get_app(&caller.scope, app).await?;
+    caller.scope.check(app.team_id, Action::ManageApps)?;
+    caller.scope.check(app.team_id, Action::Deploy)?;
     check_content_type(&headers)?;
     let max = state.settings().max_upload_bytes;
     let declared = headers
@@ -80,10 +84,6 @@ async fn deploy_archive(
     if declared.is_some_and(|len| len > max as u64) {
         return Err(too_large(max));
     }
-    // Who may do this is settled before a byte is stored.
-    let mut app = state.store().get_app(&caller.scope, app).await?;
-    caller.scope.check(app.team_id, Action::ManageApps)?;
-    caller.scope.check(app.team_id, Action::Deploy)?;
 
     let uploads = uploads_dir(&state);
     let upload = UploadId::new();

@@ -4,6 +4,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
+use rivetr_core::ErrorKind;
 use rivetr_core::id::{AppId, DeploymentId};
 use rivetr_core::model::{Action, Trigger};
 use serde::Deserialize;
@@ -93,8 +94,8 @@ async fn deploy(
     responses(
         (status = 202, description = "rollback queued", body = DeploymentView),
         (status = 403, description = "the role may not deploy"),
-        (status = 404, description = "no such app, or no earlier version to roll back to"),
-        (status = 409, description = "the target never went live"),
+        (status = 404, description = "no such app, or no such target deployment of it"),
+        (status = 409, description = "no earlier version went live, or the target never did"),
         (status = 422, description = "malformed body"),
     )
 )]
@@ -109,10 +110,20 @@ async fn rollback(
     // to roll back to".
     let target = state.store().get_app(&caller.scope, app).await?;
     caller.scope.check(target.team_id, Action::Deploy)?;
-    let deployment = state
+    let deployment = match state
         .engine()
         .rollback(&caller.scope, app, request.deployment)
-        .await?;
+        .await
+    {
+        Ok(deployment) => deployment,
+        // The app exists (read above): with no target named, "not found"
+        // means no earlier version went live — a state, not a missing
+        // resource.
+        Err(err) if request.deployment.is_none() && err.kind() == ErrorKind::NotFound => {
+            return Err(rivetr_core::Error::conflict(err.message().to_owned()).into());
+        }
+        Err(err) => return Err(err.into()),
+    };
     Ok((StatusCode::ACCEPTED, axum::Json(deployment.into())))
 }
 

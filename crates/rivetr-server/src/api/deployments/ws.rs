@@ -3,7 +3,9 @@
 //! ...}`), then a normal close.
 
 use axum::extract::State;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::http::StatusCode;
 use axum::response::Response;
 use futures::{SinkExt as _, StreamExt as _};
 use rivetr_core::access::Scope;
@@ -53,9 +55,16 @@ async fn deployment_logs_ws(
     caller: Caller,
     Path(id): Path<DeploymentId>,
     Query(query): Query<DeploymentLogWsQuery>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let deployment = state.store().get_deployment(&caller.scope, id).await?;
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            "upgrade_required",
+            format!("this endpoint speaks WebSocket only: {rejection}"),
+        )
+    })?;
     let after = query.after.unwrap_or(0);
     Ok(upgrade.on_upgrade(move |socket| send_log(socket, state, caller.scope, deployment, after)))
 }
