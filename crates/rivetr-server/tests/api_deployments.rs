@@ -2,6 +2,8 @@
 //! stop/start/restart, history, build logs (JSON, SSE, WebSocket) and the
 //! live containers' output and stats, on memory parts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
 mod common;
 
 use std::time::Duration;

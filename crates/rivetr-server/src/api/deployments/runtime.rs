@@ -172,7 +172,7 @@ async fn app_stats(
     let mut items = Vec::with_capacity(live.containers.len());
     for container in &live.containers {
         let stats = runtime.stats(&container.id).await?;
-        items.push(ContainerStatsView::new(container.id.to_string(), stats));
+        items.push(ContainerStatsView::new(container.id.to_string(), &stats));
     }
     Ok(axum::Json(AppStats {
         deployment: live.id,

@@ -242,7 +242,7 @@ pub(super) struct ContainerStatsView {
 
 impl ContainerStatsView {
     /// The reading `stats` of `container`.
-    pub(super) fn new(container: String, stats: ContainerStats) -> Self {
+    pub(super) fn new(container: String, stats: &ContainerStats) -> Self {
         Self {
             container,
             cpu_percent: stats.cpu_percent,
