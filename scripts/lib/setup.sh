@@ -42,3 +42,16 @@ ensure_docker() {
     fi
     echo "ok: Docker Engine answers on $docker_sock"
 }
+
+# ensure_schemathesis: Schemathesis (PyPI) in a virtualenv under the cache
+# dir, for the API contract test; exports RIVETR_SCHEMATHESIS (its `st`).
+ensure_schemathesis() {
+    local venv=${RIVETR_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/rivetr/tools}/schemathesis
+    if [ ! -x "$venv/bin/st" ]; then
+        python3 -m venv --help >/dev/null 2>&1 || install_packages python3-venv
+        python3 -m venv "$venv" 2>/dev/null || { install_packages python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install --quiet --disable-pip-version-check 'schemathesis>=4.3,<5'
+    fi
+    export RIVETR_SCHEMATHESIS="$venv/bin/st"
+    echo "ok: $("$RIVETR_SCHEMATHESIS" --version)"
+}

@@ -19,6 +19,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+pub mod api;
+pub mod load;
+
 /// A running `rivetr serve`.
 #[derive(Debug)]
 pub struct Rivetr {
@@ -141,6 +144,31 @@ impl Rivetr {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+}
+
+impl Rivetr {
+    /// Kill the server with SIGKILL (no chance to clean up) and wait for
+    /// it to be gone.
+    pub fn kill9(&mut self) {
+        let mut child = self.child.take().expect("still running");
+        child.kill().expect("SIGKILL rivetr");
+        let _ = child.wait();
+    }
+
+    /// `http://<api>`.
+    #[must_use]
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.api)
+    }
+
+    /// The one-time setup token the first start wrote.
+    #[must_use]
+    pub fn setup_token(&self) -> String {
+        std::fs::read_to_string(self.data_dir().join("setup-token"))
+            .expect("the setup token file")
+            .trim()
+            .to_owned()
     }
 }
 

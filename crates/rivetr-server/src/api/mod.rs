@@ -35,7 +35,8 @@ pub use state::{ApiSettings, ApiState};
 
 /// The API's routes, `/api/v1/openapi.json` and `/health` included.
 pub fn router(state: ApiState) -> Router {
-    let (router, doc) = documented_routes().split_for_parts();
+    let (router, mut doc) = documented_routes().split_for_parts();
+    openapi::finish(&mut doc);
     let document = match doc.to_json() {
         Ok(json) => json,
         Err(err) => {
@@ -56,7 +57,9 @@ pub fn router(state: ApiState) -> Router {
 /// The OpenAPI document of every route.
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().split_for_parts().1
+    let mut doc = documented_routes().split_for_parts().1;
+    openapi::finish(&mut doc);
+    doc
 }
 
 fn documented_routes() -> OpenApiRouter<ApiState> {

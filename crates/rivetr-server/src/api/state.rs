@@ -16,6 +16,8 @@ pub struct ApiSettings {
     /// (`<app>-<hash>.<base>`), e.g. `127.0.0.1.sslip.io` or an operator's
     /// wildcard domain; `None` turns generation off.
     pub app_base_domain: Option<String>,
+    /// Which git URLs apps may use.
+    pub git_policy: rivetr_core::input::GitUrlPolicy,
     /// Largest webhook body accepted, in bytes.
     pub max_webhook_bytes: usize,
     /// Largest uploaded source archive accepted, in bytes.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rivetr_core::engine::EngineConfig;
+use rivetr_core::input::GitUrlPolicy;
 use rivetr_proxy::acme::{AcmeConfig, Backoff};
 use rivetr_proxy::server::{ProxyConfig, TrustedProxy};
 use rivetr_runtime::docker::ConnectOptions;
@@ -184,6 +185,16 @@ impl Config {
         }))
     }
 
+    /// Which git URLs apps may use (`engine.allow_http_git`,
+    /// `engine.allow_file_git`), for the API's checks and the git source.
+    #[must_use]
+    pub fn git_url_policy(&self) -> GitUrlPolicy {
+        GitUrlPolicy {
+            allow_file: self.engine.allow_file_git,
+            allow_http: self.engine.allow_http_git,
+        }
+    }
+
     /// How to reach the container engine.
     #[must_use]
     pub fn connect_options(&self) -> ConnectOptions {
@@ -253,6 +264,7 @@ impl Config {
         );
         ApiSettings {
             app_base_domain: Some(apps_domain),
+            git_policy: self.git_url_policy(),
             max_webhook_bytes: usize::try_from(self.server.max_webhook_body.get())
                 .unwrap_or(usize::MAX),
             max_upload_bytes: usize::try_from(self.server.max_upload.get()).unwrap_or(usize::MAX),

@@ -403,6 +403,16 @@ static REFERENCE: &[ReferenceEntry] = &[
         "Let apps publish ports on all interfaces; otherwise published ports bind 127.0.0.1.",
     ),
     entry(
+        "engine.allow_http_git",
+        Bool,
+        "Accept git repositories over plain `http://` (unencrypted: for a git server on a private network). `https://` and SSH are always accepted.",
+    ),
+    entry(
+        "engine.allow_file_git",
+        Bool,
+        "Accept `file://` git repositories on this host (anyone who can create an app could read any repository the server can).",
+    ),
+    entry(
         "auth.session_ttl",
         Duration,
         "How long a browser session lasts.",

@@ -245,6 +245,10 @@ pub struct EngineSection {
     pub publish_port_range: Option<PortRange>,
     /// Let apps publish on all interfaces (default off).
     pub allow_public_ports: bool,
+    /// Accept plain `http://` git repositories (default off).
+    pub allow_http_git: bool,
+    /// Accept `file://` git repositories on this host (default off).
+    pub allow_file_git: bool,
 }
 
 impl Default for EngineSection {
@@ -260,6 +264,8 @@ impl Default for EngineSection {
             allowed_bind_roots: Vec::new(),
             allow_engine_socket: false,
             publish_port_range: None,
+            allow_http_git: false,
+            allow_file_git: false,
             allow_public_ports: false,
         }
     }

@@ -63,7 +63,9 @@ pub(super) async fn connect_runtime(
 /// Git (cache under the work dir) and uploaded archives.
 pub(super) fn default_sources(config: &Config) -> Result<Vec<Arc<dyn SourceFetcher>>, StartError> {
     let work = config.work_dir();
-    let git = GitSource::new(GitSourceConfig::new(work.join("git-cache")));
+    let mut git_config = GitSourceConfig::new(work.join("git-cache"));
+    git_config.policy = config.git_url_policy();
+    let git = GitSource::new(git_config);
     let archives = ArchiveSource::new(work.join("uploads"), ArchiveLimits::default());
     Ok(vec![Arc::new(git), Arc::new(archives)])
 }

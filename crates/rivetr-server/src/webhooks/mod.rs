@@ -2,7 +2,7 @@
 //! provider-neutral [`WebhookEvent`].
 //!
 //! This module is the pure core: no I/O, no state. The HTTP route
-//! (`/api/v1/webhooks/<provider>/<hook>`) hands it the request's headers, raw
+//! (`/api/v1/hooks/<provider>/<hook>`, in `crate::api`) hands it the request's headers, raw
 //! body and the hook's secret, and acts on what it returns: deploys matching
 //! apps on a [`WebhookEvent::Push`] (honouring [`watch_paths_match`]), answers
 //! a [`WebhookEvent::Ping`], records a [`WebhookEvent::PullRequest`] for
@@ -34,81 +34,17 @@ mod github;
 mod github_style;
 mod gitlab;
 mod payload;
+mod provider;
 mod repo_key;
 mod signature;
 mod watch_paths;
-
-use std::fmt;
-use std::str::FromStr;
 
 pub use error::WebhookError;
 pub use event::{
     CommitSummary, PullRequestAction, PullRequestEvent, PushEvent, PushedRef, RepoRef, WebhookEvent,
 };
+pub use provider::{Provider, UnknownProvider};
 pub use watch_paths::watch_paths_match;
-
-/// A git hosting service whose webhooks Rivetr understands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Provider {
-    /// GitHub (github.com and GitHub Enterprise Server).
-    Github,
-    /// GitLab (gitlab.com and self-managed).
-    Gitlab,
-    /// Gitea, and Forgejo (which sends the same deliveries).
-    Gitea,
-    /// Bitbucket Cloud.
-    Bitbucket,
-}
-
-impl Provider {
-    /// Every provider.
-    pub const ALL: [Provider; 4] = [Self::Github, Self::Gitlab, Self::Gitea, Self::Bitbucket];
-
-    /// The name used in webhook URLs: `"github"`, `"gitlab"`, `"gitea"` or
-    /// `"bitbucket"`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Github => "github",
-            Self::Gitlab => "gitlab",
-            Self::Gitea => "gitea",
-            Self::Bitbucket => "bitbucket",
-        }
-    }
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A provider name that Rivetr does not know.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown webhook provider {name:?}; use github, gitlab, gitea (also for Forgejo) or bitbucket"
-)]
-pub struct UnknownProvider {
-    /// The name given.
-    pub name: String,
-}
-
-impl FromStr for Provider {
-    type Err = UnknownProvider;
-
-    /// Parses [`Provider::as_str`]'s names, ignoring case; `forgejo` is
-    /// [`Provider::Gitea`].
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "github" => Ok(Self::Github),
-            "gitlab" => Ok(Self::Gitlab),
-            "gitea" | "forgejo" => Ok(Self::Gitea),
-            "bitbucket" => Ok(Self::Bitbucket),
-            _ => Err(UnknownProvider { name: s.to_owned() }),
-        }
-    }
-}
 
 /// Verifies a delivery from `provider`, then parses it.
 ///
@@ -161,6 +97,19 @@ mod tests {
         assert_eq!("forgejo".parse::<Provider>(), Ok(Provider::Gitea));
         let err = "gogs".parse::<Provider>().unwrap_err();
         assert!(err.to_string().contains("\"gogs\""), "{err}");
+    }
+
+    #[test]
+    fn the_signature_header_is_the_one_refusals_name() {
+        for provider in Provider::ALL {
+            assert_eq!(
+                verify_and_parse(provider, |_| None, b"{}", b"secret"),
+                Err(WebhookError::MissingSignature {
+                    header: provider.signature_header()
+                }),
+                "{provider}"
+            );
+        }
     }
 
     #[test]
