@@ -819,9 +819,24 @@ async fn stop_start_and_restart_act_on_the_live_containers() {
     assert_eq!(deployment.status, DeploymentStatus::Live);
     assert_eq!(body["deployment"]["status"], "live");
 
+    // Not while a deployment of the app is under way.
+    let held = api.source.faults().stall(SourceOp::Fetch);
+    let busy = id_of(&deploy(&api, &owner, app).await);
+    held.reached().await;
+    let (status, _, message) =
+        error_code(post(&api, &owner, &format!("/api/v1/apps/{app}/stop")).await).await;
+    assert_eq!(status, 409, "{message}");
+    held.release();
+    wait_status(&api, busy, DeploymentStatus::Live).await;
+    // The old version's container is removed once the worker is done.
+    tokio::time::timeout(DEADLINE, api.platform.engine().wait_idle(app))
+        .await
+        .unwrap();
+
     let response = post(&api, &owner, &format!("/api/v1/apps/{app}/restart")).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
+    assert_eq!(body["deployment"]["id"], busy.to_string());
     assert_eq!(body["containers"][0]["state"], "running");
     let states: Vec<_> = api.runtime.containers().iter().map(|c| c.state).collect();
     assert_eq!(

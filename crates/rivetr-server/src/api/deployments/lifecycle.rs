@@ -14,7 +14,13 @@
 //!   to the live deployment's id or a deploy).
 //!
 //! Each answers when done, with the live deployment and its containers'
-//! states.
+//! states; each is refused (409) while a deployment of the app is queued
+//! or in flight.
+//!
+//! Known limit: the stopped state is not recorded in the store, so the
+//! engine's start-up reconciliation (which revives a live deployment's
+//! stopped containers) starts a stopped app again when the server
+//! restarts.
 
 use axum::extract::State;
 use rivetr_core::access::Scope;
@@ -48,7 +54,7 @@ pub(super) fn routes() -> OpenApiRouter<ApiState> {
         (status = 200, description = "stopped", body = AppRunState),
         (status = 403, description = "the role may not deploy"),
         (status = 404, description = "no such app in this team"),
-        (status = 409, description = "the app has no live deployment"),
+        (status = 409, description = "the app has no live deployment, or a deployment of it is under way"),
     )
 )]
 async fn stop_app(
@@ -57,6 +63,7 @@ async fn stop_app(
     Path(app): Path<AppId>,
 ) -> Result<axum::Json<AppRunState>, ApiError> {
     let (app, live) = live_app(&state, &caller.scope, app, Action::Deploy).await?;
+    ensure_no_rollout(&state, &caller.scope, &app).await?;
     stop(&state, &app, &live).await?;
     super::audit(
         &state,
@@ -78,7 +85,7 @@ async fn stop_app(
         (status = 200, description = "started", body = AppRunState),
         (status = 403, description = "the role may not deploy"),
         (status = 404, description = "no such app in this team"),
-        (status = 409, description = "the app has no live deployment"),
+        (status = 409, description = "the app has no live deployment, or a deployment of it is under way"),
     )
 )]
 async fn start_app(
@@ -87,6 +94,7 @@ async fn start_app(
     Path(app): Path<AppId>,
 ) -> Result<axum::Json<AppRunState>, ApiError> {
     let (app, live) = live_app(&state, &caller.scope, app, Action::Deploy).await?;
+    ensure_no_rollout(&state, &caller.scope, &app).await?;
     let live = start(&state, &caller.scope, &app, live).await?;
     super::audit(
         &state,
@@ -108,7 +116,7 @@ async fn start_app(
         (status = 200, description = "restarted", body = AppRunState),
         (status = 403, description = "the role may not deploy"),
         (status = 404, description = "no such app in this team"),
-        (status = 409, description = "the app has no live deployment"),
+        (status = 409, description = "the app has no live deployment, or a deployment of it is under way"),
     )
 )]
 async fn restart_app(
@@ -117,6 +125,7 @@ async fn restart_app(
     Path(app): Path<AppId>,
 ) -> Result<axum::Json<AppRunState>, ApiError> {
     let (app, live) = live_app(&state, &caller.scope, app, Action::Deploy).await?;
+    ensure_no_rollout(&state, &caller.scope, &app).await?;
     stop(&state, &app, &live).await?;
     let live = start(&state, &caller.scope, &app, live).await?;
     super::audit(
@@ -128,6 +137,20 @@ async fn restart_app(
     )
     .await;
     run_state(&state, live).await
+}
+
+/// Refuse while a deployment of the app is queued or in flight: its
+/// switch would race with this one over the proxy and the containers.
+async fn ensure_no_rollout(state: &ApiState, scope: &Scope, app: &App) -> Result<(), ApiError> {
+    let unfinished = state.store().list_unfinished(scope).await?;
+    if let Some(busy) = unfinished.iter().find(|d| d.app_id == app.id) {
+        return Err(rivetr_core::Error::conflict(format!(
+            "deployment #{} of {} is {}; wait for it (or cancel it) first",
+            busy.number, app.name, busy.status
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Empty the app's upstreams, then stop its containers.
