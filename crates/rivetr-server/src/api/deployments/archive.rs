@@ -88,15 +88,31 @@ async fn deploy_archive(
     let uploads = uploads_dir(&state);
     let upload = UploadId::new();
     let stored = Upload::receive(&uploads, upload, body, max).await?;
+    let previous = app.spec.clone();
     app.spec.source = SourceSpec::Archive { upload };
     state
         .store()
         .update_app_spec(&caller.scope, app.id, app.spec.clone())
         .await?;
-    let deployment = state
+    let deployment = match state
         .engine()
         .deploy(&caller.scope, app.id, Trigger::Manual)
-        .await?;
+        .await
+    {
+        Ok(deployment) => deployment,
+        Err(err) => {
+            // The upload is removed with `stored`: point the app back at
+            // what it deployed from before.
+            let restored = state
+                .store()
+                .update_app_spec(&caller.scope, app.id, previous)
+                .await;
+            if let Err(restore) = restored {
+                tracing::error!(app = %app.id, error = %restore, "cannot restore the app's source after a refused archive deploy");
+            }
+            return Err(err.into());
+        }
+    };
     let size = stored.keep();
     super::audit(
         &state,

@@ -151,3 +151,18 @@ async fn cancel(
     let deployment = state.engine().cancel(&caller.scope, deployment).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(deployment.into())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_body_is_the_default_and_unknown_fields_are_refused() {
+        let empty: RollbackRequest = optional_json(&Bytes::from_static(b" \n")).unwrap();
+        assert!(empty.deployment.is_none());
+        let DeployRequest {} = optional_json(&Bytes::from_static(b"{}")).unwrap();
+        let err =
+            optional_json::<DeployRequest>(&Bytes::from_static(b"{\"ref\":\"main\"}")).unwrap_err();
+        assert_eq!(err.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

@@ -179,3 +179,27 @@ async fn app_stats(
         items,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use rivetr_core::model::LogStream;
+
+    use super::*;
+
+    #[test]
+    fn a_chunk_becomes_its_lines_without_newlines() {
+        let chunk = LogChunk {
+            stream: LogStream::Stderr,
+            bytes: b"one\r\ntwo\n".to_vec(),
+        };
+        let lines = lines_of("c1", Ok(chunk));
+        let texts: Vec<_> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["one", "two"]);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.stream == "stderr" && l.container == "c1")
+        );
+        assert!(lines_of("c1", Err(rivetr_core::Error::unavailable("gone"))).is_empty());
+    }
+}
