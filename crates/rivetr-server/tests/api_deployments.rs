@@ -274,7 +274,8 @@ async fn the_deployment_history_pages_newest_first() {
 }
 
 fn uploads_dir(api: &TestApi) -> std::path::PathBuf {
-    api.platform.engine().config().work_dir.join("uploads")
+    // The data dir, not the engine's work dir (swept at start-up).
+    api.platform.uploads_dir().to_path_buf()
 }
 
 fn stored_uploads(api: &TestApi) -> Vec<std::path::PathBuf> {

@@ -433,6 +433,34 @@ fn cases() -> Vec<Case> {
             &[201],
         ),
         c("DELETE", "/api/v1/volumes/{volume}", none, &[204]),
+        // Deploying and observing. The fixture deployment may be queued,
+        // running or finished when the call comes, hence the 409s.
+        c("POST", "/api/v1/apps/{app}/deploy", none, &[202]),
+        // No body: refused as the wrong media type, after the permission.
+        c("POST", "/api/v1/apps/{app}/deploy/archive", none, &[415]),
+        // Nothing went live before: nothing to roll back to.
+        c("POST", "/api/v1/apps/{app}/rollback", none, &[409]),
+        c("POST", "/api/v1/apps/{app}/start", none, &[200, 409]),
+        c("POST", "/api/v1/apps/{app}/stop", none, &[200, 409]),
+        c("POST", "/api/v1/apps/{app}/restart", none, &[200, 409]),
+        c("GET", "/api/v1/apps/{app}/deployments", none, &[200]),
+        c("GET", "/api/v1/apps/{app}/logs", none, &[200, 409]),
+        c("GET", "/api/v1/apps/{app}/stats", none, &[200, 409]),
+        c("GET", "/api/v1/deployments/{deployment}", none, &[200]),
+        c(
+            "POST",
+            "/api/v1/deployments/{deployment}/cancel",
+            none,
+            &[202, 409],
+        ),
+        c("GET", "/api/v1/deployments/{deployment}/logs", none, &[200]),
+        // A plain request, not an upgrade: 426 after the permission check.
+        c(
+            "GET",
+            "/api/v1/deployments/{deployment}/logs/ws",
+            none,
+            &[426],
+        ),
     ]
 }
 

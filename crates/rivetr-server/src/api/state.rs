@@ -20,6 +20,10 @@ pub struct ApiSettings {
     pub git_policy: rivetr_core::input::GitUrlPolicy,
     /// Largest webhook body accepted, in bytes.
     pub max_webhook_bytes: usize,
+    /// Where uploaded source archives are kept (the archive source reads
+    /// them from there); outside the engine's work dir, which is swept at
+    /// start-up.
+    pub uploads_dir: std::path::PathBuf,
     /// Largest uploaded source archive accepted, in bytes.
     pub max_upload_bytes: usize,
 }

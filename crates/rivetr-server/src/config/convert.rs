@@ -185,6 +185,13 @@ impl Config {
         }))
     }
 
+    /// Where uploaded source archives are kept: `<data_dir>/uploads`
+    /// (not in the work dir, which the engine sweeps at start-up).
+    #[must_use]
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.server.data_dir.join("uploads")
+    }
+
     /// Which git URLs apps may use (`engine.allow_http_git`,
     /// `engine.allow_file_git`), for the API's checks and the git source.
     #[must_use]
@@ -265,6 +272,7 @@ impl Config {
         ApiSettings {
             app_base_domain: Some(apps_domain),
             git_policy: self.git_url_policy(),
+            uploads_dir: self.uploads_dir(),
             max_webhook_bytes: usize::try_from(self.server.max_webhook_body.get())
                 .unwrap_or(usize::MAX),
             max_upload_bytes: usize::try_from(self.server.max_upload.get()).unwrap_or(usize::MAX),

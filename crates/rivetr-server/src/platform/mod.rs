@@ -323,6 +323,7 @@ impl PlatformBuilder {
             metrics_addr,
             https_addr,
             domains_changed,
+            uploads_dir: config.uploads_dir(),
             tasks: [Some(api_task), Some(proxy_task), metrics_task]
                 .into_iter()
                 .flatten()
@@ -345,6 +346,7 @@ pub struct Platform {
     metrics_addr: Option<SocketAddr>,
     https_addr: Option<SocketAddr>,
     domains_changed: https::DomainsChanged,
+    uploads_dir: std::path::PathBuf,
     proxy_shutdown: CancellationToken,
     api_shutdown: CancellationToken,
     /// API task first, then the proxy's.
@@ -419,6 +421,12 @@ impl Platform {
     #[must_use]
     pub fn https_addr(&self) -> Option<SocketAddr> {
         self.https_addr
+    }
+
+    /// Where uploaded source archives are kept (`<data dir>/uploads`).
+    #[must_use]
+    pub fn uploads_dir(&self) -> &std::path::Path {
+        &self.uploads_dir
     }
 
     /// Re-read the app domains now (after changing them through the

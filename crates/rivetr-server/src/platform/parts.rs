@@ -66,7 +66,11 @@ pub(super) fn default_sources(config: &Config) -> Result<Vec<Arc<dyn SourceFetch
     let mut git_config = GitSourceConfig::new(work.join("git-cache"));
     git_config.policy = config.git_url_policy();
     let git = GitSource::new(git_config);
-    let archives = ArchiveSource::new(work.join("uploads"), ArchiveLimits::default());
+    let limits = ArchiveLimits {
+        max_bytes: config.server.max_upload.get(),
+        ..ArchiveLimits::default()
+    };
+    let archives = ArchiveSource::new(config.uploads_dir(), limits);
     Ok(vec![Arc::new(git), Arc::new(archives)])
 }
 

@@ -125,10 +125,11 @@ async fn deploy_archive(
     Ok((StatusCode::ACCEPTED, axum::Json(deployment.into())))
 }
 
-/// Where uploads go: `<engine work dir>/uploads`, as the archive source
-/// of the platform reads them.
+/// Where uploads go: `<data dir>/uploads`, where the platform's archive
+/// source reads them (outside the work dir the engine sweeps at start-up,
+/// so an archive app can be redeployed after a restart).
 fn uploads_dir(state: &ApiState) -> PathBuf {
-    state.engine().config().work_dir.join("uploads")
+    state.settings().uploads_dir.clone()
 }
 
 fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
