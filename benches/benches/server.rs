@@ -113,7 +113,7 @@ impl Instance {
     /// Spawn `rivetr serve` and time it until `/health` answers 200.
     fn start(&self, binary: &Path) -> (Child, Duration) {
         let started = Instant::now();
-        let child = Command::new(binary)
+        let mut child = Command::new(binary)
             .arg("serve")
             .arg("--config")
             .arg(self.dir.path().join("rivetr.toml"))
@@ -125,10 +125,13 @@ impl Instance {
             if health(self.api) {
                 return (child, started.elapsed());
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "rivetr did not answer /health in 30 s"
-            );
+            if started.elapsed() > Duration::from_secs(30)
+                || child.try_wait().is_ok_and(|s| s.is_some())
+            {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("rivetr did not answer /health within 30 s (or exited)");
+            }
             std::thread::sleep(Duration::from_millis(1));
         }
     }

@@ -73,7 +73,6 @@ impl Api {
     }
 
     /// A request with the token.
-    #[must_use]
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}{path}", self.base))

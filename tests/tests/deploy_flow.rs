@@ -69,7 +69,7 @@ fn push_payload(url: &str, before: &str, sha: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "ref": "refs/heads/main", "before": before, "after": sha, "forced": false,
         "repository": { "full_name": "e2e/shop", "clone_url": url },
-        "commits": [commit.clone()], "head_commit": commit,
+        "commits": [commit], "head_commit": commit,
         "pusher": { "name": "e2e" },
     }))
     .unwrap()
@@ -305,7 +305,11 @@ async fn push_deploy_redeploy_under_load_rollback_and_crash_recovery() {
         report.reasons
     );
     assert!(report.ok >= 200, "{report:?}");
-    assert_eq!(report.bodies.first().map(String::as_str), Some("version 1"), "{report:?}");
+    assert_eq!(
+        report.bodies.first().map(String::as_str),
+        Some("version 1"),
+        "{report:?}"
+    );
     assert_eq!(
         report.bodies.last().map(String::as_str),
         Some("version 2"),
