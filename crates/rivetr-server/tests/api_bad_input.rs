@@ -7,24 +7,9 @@
 
 mod common;
 
-use common::{Member, TestApi, error_code};
+use common::{Member, TestApi, call, error_code};
 use reqwest::Method;
 use serde_json::{Value, json};
-
-async fn call(
-    api: &TestApi,
-    who: &Member,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let request = api.as_member(who, method, path);
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    request.send().await.unwrap()
-}
 
 async fn get(api: &TestApi, who: &Member, path: &str) -> Value {
     let response = call(api, who, Method::GET, path, None).await;

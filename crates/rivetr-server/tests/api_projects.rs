@@ -5,32 +5,10 @@
 
 mod common;
 
-use common::{Member, TestApi, error_code};
+use common::{Member, TestApi, call, error_code, ok_json};
 use reqwest::Method;
 use rivetr_core::model::Role;
 use serde_json::{Value, json};
-
-async fn call(
-    api: &TestApi,
-    who: &Member,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let request = api.as_member(who, method, path);
-    let request = match body {
-        Some(body) => request.json(&body),
-        None => request,
-    };
-    request.send().await.unwrap()
-}
-
-async fn ok_json(response: reqwest::Response, status: u16) -> Value {
-    let got = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    assert_eq!(got, status, "{text}");
-    serde_json::from_str(&text).unwrap()
-}
 
 async fn create_project(api: &TestApi, who: &Member, name: &str) -> Value {
     let response = call(

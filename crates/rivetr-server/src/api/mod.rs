@@ -8,6 +8,7 @@
 //! document names the permission it needs (see [`mod@openapi`] and [`permissions`]).
 
 mod apps;
+mod audit_trail;
 pub mod caller;
 mod client_ip;
 mod deployments;

@@ -188,3 +188,28 @@ pub async fn error_code(response: reqwest::Response) -> (u16, String, String) {
             .to_owned(),
     )
 }
+
+/// `method path` as `who`, with an optional JSON body.
+pub async fn call(
+    api: &TestApi,
+    who: &Member,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> reqwest::Response {
+    let request = api.as_member(who, method, path);
+    let request = match body {
+        Some(body) => request.json(&body),
+        None => request,
+    };
+    request.send().await.unwrap()
+}
+
+/// The JSON body of `response`, asserting its status (the body is shown
+/// when it differs).
+pub async fn ok_json(response: reqwest::Response, status: u16) -> serde_json::Value {
+    let got = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    serde_json::from_str(&text).unwrap()
+}

@@ -30,7 +30,6 @@ mod teardown;
 mod volumes;
 
 use axum::http::StatusCode;
-use rivetr_core::model::{AuditAction, NewAuditEntry};
 use utoipa_axum::router::OpenApiRouter;
 
 use super::{ApiError, ApiState, Caller};
@@ -54,22 +53,8 @@ pub(super) async fn record(
     target: String,
     detail: serde_json::Value,
 ) {
-    let action = match action.parse::<AuditAction>() {
-        Ok(action) => action,
-        Err(err) => {
-            tracing::error!(error = %err, action, "not an audit action");
-            return;
-        }
-    };
-    let entry = NewAuditEntry {
-        team_id: Some(caller.team),
-        action,
-        target,
-        detail,
-    };
-    if let Err(err) = state.store().record_audit(&caller.scope, entry).await {
-        tracing::error!(error = %err, team = %caller.team, "recording an audit entry failed");
-    }
+    crate::api::audit_trail::record(state, &caller.scope, caller.team, action, target, detail)
+        .await;
 }
 
 /// 422 naming the refused field.

@@ -53,8 +53,9 @@ pub(super) struct SourceArchive(Vec<u8>);
 #[utoipa::path(
     post, path = "/api/v1/apps/{app}/deploy/archive", tag = "deployments",
     params(("app" = String, Path, description = "app id (UUID)")),
-    request_body(content = SourceArchive, content_type = "application/gzip",
-        description = "a tar.gz or zip of the source tree"),
+    request_body(content = SourceArchive, content_type = "application/octet-stream",
+        description = "a tar.gz or zip of the source tree, sent as `application/octet-stream`, \
+                       `application/gzip`, `application/x-gzip` or `application/zip`"),
     security(("token" = ["manage_apps"]), ("session" = ["manage_apps"])),
     responses(
         (status = 202, description = "uploaded, and a deployment of it queued", body = DeploymentView),

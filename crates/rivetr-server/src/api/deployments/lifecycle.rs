@@ -62,18 +62,7 @@ async fn stop_app(
     caller: Caller,
     Path(app): Path<AppId>,
 ) -> Result<axum::Json<AppRunState>, ApiError> {
-    let (app, live) = live_app(&state, &caller.scope, app, Action::Deploy).await?;
-    ensure_no_rollout(&state, &caller.scope, &app).await?;
-    stop(&state, &app, &live).await?;
-    super::audit(
-        &state,
-        &caller,
-        "app.stop",
-        format!("app {} ({})", app.name, app.id),
-        serde_json::Value::Null,
-    )
-    .await;
-    run_state(&state, live).await
+    act(&state, &caller, app, Verb::Stop).await
 }
 
 /// Start an app's stopped live containers and route traffic to them again.
@@ -93,18 +82,7 @@ async fn start_app(
     caller: Caller,
     Path(app): Path<AppId>,
 ) -> Result<axum::Json<AppRunState>, ApiError> {
-    let (app, live) = live_app(&state, &caller.scope, app, Action::Deploy).await?;
-    ensure_no_rollout(&state, &caller.scope, &app).await?;
-    let live = start(&state, &caller.scope, &app, live).await?;
-    super::audit(
-        &state,
-        &caller,
-        "app.start",
-        format!("app {} ({})", app.name, app.id),
-        serde_json::Value::Null,
-    )
-    .await;
-    run_state(&state, live).await
+    act(&state, &caller, app, Verb::Start).await
 }
 
 /// Restart an app's live containers (stop, then start).
@@ -124,19 +102,47 @@ async fn restart_app(
     caller: Caller,
     Path(app): Path<AppId>,
 ) -> Result<axum::Json<AppRunState>, ApiError> {
-    let (app, live) = live_app(&state, &caller.scope, app, Action::Deploy).await?;
-    ensure_no_rollout(&state, &caller.scope, &app).await?;
-    stop(&state, &app, &live).await?;
-    let live = start(&state, &caller.scope, &app, live).await?;
+    act(&state, &caller, app, Verb::Restart).await
+}
+
+/// What a lifecycle route does.
+#[derive(Debug, Clone, Copy)]
+enum Verb {
+    Stop,
+    Start,
+    Restart,
+}
+
+/// Do `verb` to `app`'s live version (after the checks every verb shares)
+/// and record it in the audit log.
+async fn act(
+    state: &ApiState,
+    caller: &Caller,
+    app: AppId,
+    verb: Verb,
+) -> Result<axum::Json<AppRunState>, ApiError> {
+    let (app, mut live) = live_app(state, &caller.scope, app, Action::Deploy).await?;
+    ensure_no_rollout(state, &caller.scope, &app).await?;
+    if matches!(verb, Verb::Stop | Verb::Restart) {
+        stop(state, &app, &live).await?;
+    }
+    if matches!(verb, Verb::Start | Verb::Restart) {
+        live = start(state, &caller.scope, &app, live).await?;
+    }
+    let action = match verb {
+        Verb::Stop => "app.stop",
+        Verb::Start => "app.start",
+        Verb::Restart => "app.restart",
+    };
     super::audit(
-        &state,
-        &caller,
-        "app.restart",
+        state,
+        caller,
+        action,
         format!("app {} ({})", app.name, app.id),
         serde_json::Value::Null,
     )
     .await;
-    run_state(&state, live).await
+    run_state(state, live).await
 }
 
 /// Refuse while a deployment of the app is queued or in flight: its

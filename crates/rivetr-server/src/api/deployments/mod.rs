@@ -18,7 +18,6 @@ mod runtime;
 mod views;
 mod ws;
 
-use rivetr_core::model::NewAuditEntry;
 use utoipa_axum::router::OpenApiRouter;
 
 use super::{ApiState, Caller};
@@ -44,20 +43,6 @@ async fn audit(
     target: String,
     detail: serde_json::Value,
 ) {
-    let action = match action.parse() {
-        Ok(action) => action,
-        Err(err) => {
-            tracing::error!(error = %err, action, "not an audit action");
-            return;
-        }
-    };
-    let entry = NewAuditEntry {
-        team_id: Some(caller.team),
-        action,
-        target,
-        detail,
-    };
-    if let Err(err) = state.store().record_audit(&caller.scope, entry).await {
-        tracing::error!(error = %err, "recording an audit entry failed");
-    }
+    crate::api::audit_trail::record(state, &caller.scope, caller.team, action, target, detail)
+        .await;
 }

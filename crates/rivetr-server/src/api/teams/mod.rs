@@ -29,7 +29,7 @@ mod token;
 use axum::http::StatusCode;
 use rivetr_core::access::Scope;
 use rivetr_core::id::TeamId;
-use rivetr_core::model::{AuditAction, NewAuditEntry, Role};
+use rivetr_core::model::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -121,20 +121,5 @@ async fn record(
     target: String,
     detail: serde_json::Value,
 ) {
-    let action = match action.parse::<AuditAction>() {
-        Ok(action) => action,
-        Err(err) => {
-            tracing::error!(error = %err, action, "not an audit action");
-            return;
-        }
-    };
-    let entry = NewAuditEntry {
-        team_id: Some(team),
-        action,
-        target,
-        detail,
-    };
-    if let Err(err) = state.store().record_audit(scope, entry).await {
-        tracing::error!(error = %err, %team, "recording an audit entry failed");
-    }
+    crate::api::audit_trail::record(state, scope, team, action, target, detail).await;
 }
