@@ -63,7 +63,10 @@ async fn the_live_api_keeps_its_openapi_contract() {
             ])
             .args(["--exclude-operation-id", "delete_teams_team"])
             .args(["--exclude-operation-id", "delete_tokens_token"])
-            .args(["--max-time", &max_time, "--workers", "2"])
+            // One worker: CPython 3.11's `ast.parse`, which Hypothesis
+            // calls while generating, fails when threads race on it
+            // ("AST constructor recursion depth mismatch").
+            .args(["--max-time", &max_time, "--workers", "1"])
             .arg("--report-dir")
             .arg(&report)
             .env("NO_COLOR", "1")
