@@ -347,13 +347,39 @@ async fn main() {
         rss as f64 / 1024.0
     );
 
-    // 3. List endpoints at 500 requests/s.
-    for path in [
+    // 3. List endpoints: one at a time (the cost of one request), then at
+    //    500 requests/s.
+    let paths = [
         "/api/v1/apps".to_owned(),
         "/api/v1/projects".to_owned(),
         "/api/v1/tokens".to_owned(),
         format!("/api/v1/teams/{team}/members"),
-    ] {
+    ];
+    for path in &paths {
+        let mut one = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..200 {
+            let started = Instant::now();
+            let body = client
+                .get(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            one.push(started.elapsed());
+            bytes = body.len();
+        }
+        one.sort();
+        println!(
+            "GET {path} one at a time: {bytes} bytes, p50 {} p99 {}",
+            ms(percentile(&one, 0.5)),
+            ms(percentile(&one, 0.99))
+        );
+    }
+    for path in &paths {
         let (latencies, failures) = load(&client, format!("{base}{path}"), &token, load_secs).await;
         println!(
             "GET {path} at {RATE}/s for {load_secs} s: {} requests, {failures} failed, p50 {} p99 {} max {}",
