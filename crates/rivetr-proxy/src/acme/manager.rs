@@ -65,20 +65,55 @@ impl Shared {
         let key = self
             .account
             .get_or_try_init(|| async {
-                if let Some(key) = self.cache.load_account(url).await? {
-                    return Ok(key);
-                }
-                let key = rustls_acme::acme::Account::generate_key_pair();
-                match self.cache.store_account(url, &key).await {
-                    Ok(()) => tracing::info!(directory = %url, "ACME: new account key stored"),
-                    Err(error) => {
-                        tracing::warn!(%error, "ACME: account key not stored, using it anyway");
+                let key = match self.cache.load_account(url).await? {
+                    Some(key) => key,
+                    None => {
+                        let key = rustls_acme::acme::Account::generate_key_pair();
+                        match self.cache.store_account(url, &key).await {
+                            Ok(()) => {
+                                tracing::info!(directory = %url, "ACME: new account key stored");
+                            }
+                            Err(error) => {
+                                tracing::warn!(%error, "ACME: account key not stored, using it anyway");
+                            }
+                        }
+                        key
                     }
-                }
+                };
+                self.register(&key).await;
                 Ok::<_, CacheError>(key)
             })
             .await?;
         Ok(key.clone())
+    }
+}
+
+impl Shared {
+    /// Register (or find) the key's account once, before any order: orders
+    /// of several domains starting together would otherwise each register
+    /// it at the same moment (Pebble, for one, answers such a race with
+    /// "Error saving account"). A failure is logged; each order registers
+    /// (or finds) the account itself anyway.
+    async fn register(&self, key: &[u8]) {
+        let url = &self.config.directory_url;
+        let registered = async {
+            let directory =
+                rustls_acme::acme::Directory::discover(&self.client_config, url).await?;
+            let contact = self.config.contact_uris();
+            rustls_acme::acme::Account::create_with_keypair(
+                &self.client_config,
+                directory,
+                &contact,
+                key,
+            )
+            .await
+        };
+        match registered.await {
+            Ok(_) => tracing::info!(directory = %url, "ACME: account registered"),
+            Err(error) => {
+                tracing::warn!(%error, "ACME: account not registered ahead of the orders");
+            }
+        }
     }
 }
 
